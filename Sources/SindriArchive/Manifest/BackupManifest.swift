@@ -1,0 +1,190 @@
+import Foundation
+
+/// The manifest file name: the first member of every archive.
+public let MANIFEST_FILENAME = ".backup-manifest.json"
+/// The manifest format version this tool writes. 1.1 adds per-file checksums and the block
+/// framing; a 1.0 manifest (the original tool) restores with a note.
+public let MANIFEST_VERSION = "1.1.0"
+/// The trailing member holding one `sha256sum` line per regular file.
+public let CHECKSUMS_FILENAME = ".backup-checksums.sha256"
+/// The trailing member of archives streamed to stdout, holding the figures known only at the end.
+public let SUMMARY_FILENAME = ".backup-summary.json"
+
+/// Where a backup came from (the guide's `source` object).
+public struct SourceInfo: Codable, Sendable, Equatable {
+    public var instanceName: String
+    public var provider: String
+    public var hostname: String
+
+    public init(instanceName: String, provider: String, hostname: String) {
+        self.instanceName = instanceName
+        self.provider = provider
+        self.hostname = hostname
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case instanceName = "instance_name", provider, hostname
+    }
+}
+
+/// The archive-level checksum (`checksum` object): the algorithm and its hex value, or
+/// `pending` when the value could not be placed in the manifest.
+public struct ManifestChecksum: Codable, Sendable, Equatable {
+    public var algorithm: String
+    public var value: String
+
+    public init(algorithm: String = "sha256", value: String) {
+        self.algorithm = algorithm
+        self.value = value
+    }
+
+    /// The placeholder the original tool always wrote, and ours writes for streamed output.
+    public static let pendingValue = "pending"
+
+    /// Whether `value` is a real SHA256 (64 lowercase hex digits).
+    public var isRealSHA256: Bool {
+        algorithm.lowercased() == "sha256" && value.count == 64
+            && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+/// Figures about an archive (`statistics`). They describe the archive they sit in.
+public struct BackupStatistics: Codable, Sendable, Equatable {
+    /// Regular files archived with their content.
+    public var filesIncluded: Int
+    /// The content bytes of those files.
+    public var totalSizeBytes: UInt64
+    /// The archive file's size (0 when streamed: see the summary member).
+    public var compressedSizeBytes: UInt64
+    /// compressed / total (0 when unknown).
+    public var compressionRatio: Double
+    public var durationSeconds: Double
+
+    public init(filesIncluded: Int, totalSizeBytes: UInt64, compressedSizeBytes: UInt64, compressionRatio: Double, durationSeconds: Double) {
+        self.filesIncluded = filesIncluded
+        self.totalSizeBytes = totalSizeBytes
+        self.compressedSizeBytes = compressedSizeBytes
+        self.compressionRatio = compressionRatio
+        self.durationSeconds = durationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case filesIncluded = "files_included", totalSizeBytes = "total_size_bytes"
+        case compressedSizeBytes = "compressed_size_bytes", compressionRatio = "compression_ratio"
+        case durationSeconds = "duration_seconds"
+    }
+}
+
+/// Extensions installed in the backed-up home (`extensions`), read from `workspace/.system`.
+public struct ExtensionsInfo: Codable, Sendable, Equatable {
+    public var installed: [String]
+    public var versions: [String: String]
+
+    public init(installed: [String] = [], versions: [String: String] = [:]) {
+        self.installed = installed
+        self.versions = versions
+    }
+}
+
+/// The JSON manifest stored as the first member of every archive (the guide's "Manifest Format").
+public struct BackupManifest: Codable, Sendable, Equatable {
+    public var version: String
+    public var backupType: String
+    /// RFC 3339 UTC time the backup started.
+    public var createdAt: String
+    public var createdBy: String
+    public var source: SourceInfo
+    public var profile: String
+    public var compression: String
+    public var checksum: ManifestChecksum
+    public var statistics: BackupStatistics
+    /// Absent in manifests written by the original tool.
+    public var extensions: ExtensionsInfo?
+
+    public init(
+        version: String = MANIFEST_VERSION, backupType: String, createdAt: String, createdBy: String,
+        source: SourceInfo, profile: String, compression: String = "gzip", checksum: ManifestChecksum,
+        statistics: BackupStatistics, extensions: ExtensionsInfo?
+    ) {
+        self.version = version
+        self.backupType = backupType
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.source = source
+        self.profile = profile
+        self.compression = compression
+        self.checksum = checksum
+        self.statistics = statistics
+        self.extensions = extensions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, backupType = "backup_type", createdAt = "created_at", createdBy = "created_by"
+        case source, profile, compression, checksum, statistics, extensions
+    }
+
+    /// Pretty, key-sorted JSON (stable byte layout for the same values).
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+
+    /// Parses a manifest; trailing whitespace (our fixed-size padding) is allowed.
+    public static func decode(_ bytes: some Collection<UInt8>) throws -> BackupManifest {
+        try JSONDecoder().decode(BackupManifest.self, from: Data(bytes))
+    }
+
+    /// The `created_at` format: RFC 3339, UTC, whole seconds.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+}
+
+/// A parsed `major.minor.patch` manifest format version.
+public struct ManifestVersion: Sendable, Equatable, Comparable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public var patch: Int
+
+    /// Parses `1`, `1.2` or `1.2.3`; anything else is nil (an unknown format).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var numbers: [Int] = []
+        for part in parts {
+            guard !part.isEmpty, part.utf8.count <= 9, part.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                  let value = Int(part) else { return nil }
+            numbers.append(value)
+        }
+        while numbers.count < 3 { numbers.append(0) }
+        (major, minor, patch) = (numbers[0], numbers[1], numbers[2])
+    }
+
+    public static func < (a: ManifestVersion, b: ManifestVersion) -> Bool {
+        (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)
+    }
+
+    public var description: String { "\(major).\(minor).\(patch)" }
+}
+
+/// The figures known only when a streamed archive ends (the `.backup-summary.json` member).
+public struct BackupSummary: Codable, Sendable, Equatable {
+    /// SHA256 of the compressed data members (what the manifest's checksum covers).
+    public var dataChecksum: String
+    public var statistics: BackupStatistics
+    public var warnings: Int
+
+    public init(dataChecksum: String, statistics: BackupStatistics, warnings: Int) {
+        self.dataChecksum = dataChecksum
+        self.statistics = statistics
+        self.warnings = warnings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dataChecksum = "data_checksum", statistics, warnings
+    }
+}

@@ -1,0 +1,254 @@
+import CSindriSystem
+import Crypto
+import Foundation
+import SindriArchive
+import SindriCodecs
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Creates backup archives: the library entry point behind `sindri backup`.
+///
+/// The pipeline: the directory walk (on a dedicated thread) fixes the member list; `TarLayout`
+/// fixes each member's place in the tar stream; worker tasks build and compress 1 MiB blocks
+/// in parallel (reading and hashing the files they cover); one ordered writer appends the
+/// compressed members in order on a dedicated I/O thread. At most `3 x workers` blocks are in
+/// flight, so memory stays flat whatever the workspace holds.
+public struct ArchiveBuilder: Sendable {
+    public let config: ArchiveConfig
+
+    public init(_ config: ArchiveConfig) { self.config = config }
+    public init(config: ArchiveConfig) { self.config = config }
+
+    /// The version string recorded as `created_by`.
+    public static let toolVersion = "sindri-backup v0.1.0"
+
+    /// Walks the home and returns what a backup would archive, writing nothing (`--dry-run`).
+    public func plan(home: String) async throws -> WalkResult {
+        let homeDescriptor = try Self.openHome(home)
+        defer { close(homeDescriptor) }
+        let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
+        let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: [])
+        return try await BlockingExecutor(label: "sindri.walk").run { try walker.walk() }
+    }
+
+    /// Backs up `home` into `archive` (the guide's signature).
+    public func create(_ home: String, _ archive: String) async throws -> BackupResult {
+        try await create(home: home, output: .file(archive))
+    }
+
+    /// Backs up `home` to `output`. A failed or cancelled backup removes its temporary file and
+    /// leaves the output path as it was.
+    public func create(
+        home: String, output: BackupOutput, progress: (@Sendable (BackupProgress) -> Void)? = nil
+    ) async throws -> BackupResult {
+        let started = Date()
+        let homeDescriptor = try Self.openHome(home)
+        defer { close(homeDescriptor) }
+        let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
+        let source = config.source ?? SourceDetector.source(home: home)
+        let finalPath = try Self.resolve(output, instanceName: source.instanceName, date: started)
+        if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
+            throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
+        }
+        let archive = try ArchiveOutput(finalPath: finalPath)
+        do {
+            let result = try await write(
+                home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
+                archive: archive, started: started, progress: progress)
+            return result
+        } catch {
+            archive.abort()
+            throw error
+        }
+    }
+
+    private func write(
+        home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
+        archive: ArchiveOutput, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
+    ) async throws -> BackupResult {
+        let io = BlockingExecutor(label: "sindri.output")
+        // 1. Walk (never archiving the archive: neither the temporary file nor an old one at the path).
+        var excluded = Set<FileIdentity>()
+        if let identity = archive.identity { excluded.insert(identity) }
+        if let finalPath = archive.finalPath, let info = try? withCPath(Array(finalPath.utf8), { try Syscalls.lstatAt(AT_FDCWD, $0) }) {
+            excluded.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+        }
+        let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
+        let walk = try await BlockingExecutor(label: "sindri.walk").run { try walker.walk() }
+        try Task.checkCancellation()
+
+        // 2. The manifest member: fixed size, rewritten in place with the final figures.
+        let extensions = SourceDetector.extensions(home: home)
+        let manifestWriter = ManifestMember(
+            createdAt: started, source: source, profile: config.profile, extensions: extensions,
+            filesIncluded: walk.regularFileCount, totalBytes: walk.regularFileBytes)
+        let placeholder = try manifestWriter.encodedMember(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
+        try await io.run { try archive.write(placeholder, isData: false) }
+
+        // 3. Data members, built and compressed in parallel, written in order.
+        let layout = TarLayout(entries: walk.entries)
+        let builder = BlockBuilder(layout: layout, homeDescriptor: homeDescriptor, blockSize: config.blockSize)
+        let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
+        var tracker = ArchiveTracker(layout: layout)
+        let blockCount = builder.blockCount
+        let window = max(2, config.workers * 3)
+        let totalFiles = walk.regularFileCount
+        let totalBytes = walk.regularFileBytes
+        let warningBase = walk.warnings.count
+        try await withThrowingTaskGroup(of: (RawBlock, [UInt8]).self) { group in
+            var launched = 0
+            func launch() {
+                let index = launched
+                launched += 1
+                group.addTask {
+                    try Task.checkCancellation()
+                    let raw = builder.build(index)
+                    let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
+                    return (raw, member)
+                }
+            }
+            while launched < min(blockCount, window) { launch() }
+            var pending: [Int: (RawBlock, [UInt8])] = [:]
+            var nextToWrite = 0
+            while let finished = try await group.next() {
+                pending[finished.0.index] = finished
+                while let (raw, member) = pending.removeValue(forKey: nextToWrite) {
+                    tracker.absorb(raw)
+                    try await io.run { try archive.write(member, isData: true) }
+                    nextToWrite += 1
+                    if launched < blockCount { launch() }
+                    if let progress {
+                        progress(BackupProgress(
+                            filesDone: tracker.filesDone, filesTotal: totalFiles, bytesDone: tracker.bytesDone,
+                            bytesTotal: totalBytes, compressedBytes: archive.bytesWritten,
+                            currentPath: tracker.currentPath, warnings: warningBase + tracker.warnings.count))
+                    }
+                }
+            }
+        }
+        try Task.checkCancellation()
+        let dataChecksum = archive.dataChecksum()
+        let warnings = walk.warnings + tracker.warnings
+
+        // 4. Trailer: per-file checksums, (for streams) the summary, end of archive.
+        let newest = walk.entries.map(\.modificationTime).max() ?? 0
+        var trailer = ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: tracker.checksumMember(), modificationTime: newest)
+        let beforeTrailer = archive.bytesWritten
+        if archive.finalPath == nil {
+            let statistics = manifestWriter.statistics(compressedSize: beforeTrailer, duration: Date().timeIntervalSince(started))
+            let summary = BackupSummary(dataChecksum: dataChecksum, statistics: statistics, warnings: warnings.count)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            trailer += ManifestMember.fileMember(path: SUMMARY_FILENAME, contents: Array(try encoder.encode(summary)), modificationTime: newest)
+        }
+        trailer += TarHeaderEncoder.endOfArchive()
+        var offset = 0
+        while offset < trailer.count {
+            let end = min(offset + config.blockSize, trailer.count)
+            let member = try trailer[offset..<end].withUnsafeBytes { try pool.compress($0, kind: .trailer) }
+            try await io.run { try archive.write(member, isData: false) }
+            offset = end
+        }
+
+        // 5. Final manifest in place, then make it durable and visible.
+        let duration = Date().timeIntervalSince(started)
+        var manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
+        var checksumPath: String?
+        if let finalPath = archive.finalPath {
+            let size = archive.bytesWritten
+            manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: dataChecksum), compressedSize: size, duration: duration)
+            let finalMember = try manifestWriter.encodedMember(manifest)
+            precondition(finalMember.count == placeholder.count, "manifest member changed size")
+            let wholeChecksum = try await io.run { () throws -> String in
+                try archive.rewrite(finalMember, at: 0)
+                let checksum = try archive.wholeFileChecksum()
+                try archive.commit()
+                return checksum
+            }
+            let name = URL(fileURLWithPath: finalPath).lastPathComponent
+            let sidecar = finalPath + ".sha256"
+            try ArchiveOutput.writeSidecar(Array("\(wholeChecksum)  \(name)\n".utf8), to: sidecar)
+            checksumPath = sidecar
+        }
+        return BackupResult(
+            archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
+            memberCount: walk.entries.count, totalBytes: walk.regularFileBytes, sizeBytes: archive.bytesWritten,
+            durationSeconds: duration, warnings: warnings, manifest: manifest)
+    }
+
+    /// Opens the home for the walk; a missing or unreadable home is a usage error.
+    static func openHome(_ home: String) throws -> Int32 {
+        do {
+            let fd = try Syscalls.openAt(AT_FDCWD, home, O_RDONLY | O_DIRECTORY)
+            // Reading the directory is what a backup needs; opening alone does not prove it.
+            if access(home, R_OK | X_OK) != 0 {
+                close(fd)
+                throw Syscalls.Failure(operation: "access", errno: EACCES)
+            }
+            return fd
+        } catch let failure as Syscalls.Failure {
+            let reason: String
+            switch failure.errno {
+            case ENOENT: reason = "does not exist"
+            case ENOTDIR: reason = "is not a directory"
+            case EACCES: reason = "is not readable"
+            default: reason = "cannot be opened (\(String(cString: strerror(failure.errno))))"
+            }
+            throw SindriError(.invalidArgument, "home directory \(home) \(reason)", path: home, operation: failure.operation, errno: failure.errno)
+        }
+    }
+
+    /// The archive's final path for an output (nil for stdout), checking its directory exists.
+    static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
+        switch output {
+        case .standardOutput:
+            return nil
+        case .directory(let directory):
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
+            }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd-HHmmss"
+            let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+            let base = directory.hasSuffix("/") ? directory : directory + "/"
+            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+        case .file(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
+            }
+            return path
+        }
+    }
+}
+
+/// A pool of per-thread compressors (their C state is not thread-safe and costly to create).
+final class CompressorPool: @unchecked Sendable {
+    private var free: [BlockMemberCompressor]
+    private let lock = NSLock()
+    private let level: Int
+    private let engine: DeflateEngine
+
+    init(level: Int, engine: DeflateEngine, count: Int) throws {
+        self.level = level
+        self.engine = engine
+        free = try (0..<count).map { _ in try BlockMemberCompressor(level: level, engine: engine) }
+    }
+
+    func compress(_ input: UnsafeRawBufferPointer, kind: BlockMemberKind) throws -> [UInt8] {
+        lock.lock()
+        let compressor = try free.popLast() ?? BlockMemberCompressor(level: level, engine: engine)
+        lock.unlock()
+        defer {
+            lock.lock()
+            free.append(compressor)
+            lock.unlock()
+        }
+        return try compressor.compress(input, kind: kind)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import SindriArchive
+import SindriCodecs
+
+/// Exclusions on top of the profile: user patterns (gitignore syntax) and walk filters.
+public struct ExclusionConfig: Sendable {
+    /// Patterns in gitignore syntax, in order; `!` re-includes.
+    public var patterns: [String]
+    /// Directory-level and size filters (`--exclude-caches`, `--one-file-system`, ...).
+    public var walk: WalkOptions
+
+    public init(patterns: [String] = [], walk: WalkOptions = WalkOptions()) {
+        self.patterns = patterns
+        self.walk = walk
+    }
+
+    /// Reads an exclude file (one pattern per line, `#` comments, `!` re-includes).
+    public static func patterns(fromFile path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SindriError(.invalidArgument, "cannot read exclude file \(path)", path: path)
+        }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// The compiled rules; a malformed pattern is a usage error naming it.
+    func rules() throws -> IgnoreRules {
+        var compiled: [IgnorePattern] = []
+        for pattern in patterns {
+            do {
+                if let parsed = try IgnorePattern.parse(pattern) { compiled.append(parsed) }
+            } catch {
+                throw SindriError(.invalidArgument, "invalid exclude pattern '\(pattern)': \(error)")
+            }
+        }
+        return IgnoreRules(patterns: compiled)
+    }
+}
+
+/// Everything that decides what a backup contains and how it is written.
+public struct ArchiveConfig: Sendable {
+    public var profile: BackupProfile
+    /// Where the backup comes from; nil detects it from the home (`sindri.yaml`) and the host.
+    public var source: SourceInfo?
+    /// gzip level 1 (fastest) to 9 (smallest).
+    public private(set) var compressionLevel: Int = 6
+    public var exclusions = ExclusionConfig()
+    /// Worker tasks building and compressing blocks (default: one per core).
+    public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The deflate implementation for data blocks (libdeflate is ~3x faster than zlib here).
+    public var engine: DeflateEngine = .libdeflate
+    /// Bytes of tar stream per independently compressed gzip member.
+    public var blockSize: Int = 1 << 20
+    /// Whether progress events are produced.
+    public var progress = false
+
+    public init(profile: BackupProfile, source: SourceInfo? = nil) {
+        self.profile = profile
+        self.source = source
+    }
+
+    /// Sets the compression level; throws for anything outside 1-9.
+    public func withCompressionLevel(_ level: Int) throws -> ArchiveConfig {
+        guard (1...9).contains(level) else {
+            throw SindriError(.invalidArgument, "compression level must be 1-9, got \(level)")
+        }
+        var copy = self
+        copy.compressionLevel = level
+        return copy
+    }
+
+    /// Turns progress events on or off.
+    public func withProgress(_ enabled: Bool) -> ArchiveConfig {
+        var copy = self
+        copy.progress = enabled
+        return copy
+    }
+}
+
+/// What a finished backup produced.
+public struct BackupResult: Sendable {
+    /// The archive's path (nil for stdout).
+    public var archivePath: String?
+    /// The `sha256sum` sidecar's path (nil for stdout).
+    public var checksumPath: String?
+    /// Regular files archived.
+    public var fileCount: Int
+    /// All members (files, directories, links).
+    public var memberCount: Int
+    /// Content bytes of the regular files.
+    public var totalBytes: UInt64
+    /// The archive's size in bytes.
+    public var sizeBytes: UInt64
+    public var durationSeconds: Double
+    public var warnings: [BackupWarning]
+    public var manifest: BackupManifest
+}
+
+/// Progress of a running backup, emitted at most once per block.
+public struct BackupProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: UInt64
+    public var bytesTotal: UInt64
+    public var compressedBytes: UInt64
+    public var currentPath: [UInt8]
+    public var warnings: Int
+}

@@ -1,0 +1,280 @@
+import CSindriSystem
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A device and inode pair: identifies a file across names (hard links, the output file).
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+}
+
+/// What the walk found: the members in archive order, and the totals the pipeline and the
+/// progress line need before the first byte is read.
+public struct WalkResult: Sendable {
+    /// Members in deterministic order: pre-order depth-first, siblings sorted by name bytes.
+    public var entries: [TarEntry]
+    public var warnings: [BackupWarning]
+    public var decisions: [WalkDecision]
+    /// Regular files whose content is archived (hard links excluded).
+    public var regularFileCount: Int
+    /// Their content bytes.
+    public var regularFileBytes: UInt64
+}
+
+/// Walks the home and selects what a backup archives.
+///
+/// Never follows symlinks (every directory is opened with `openat2(RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS)` relative to the home's descriptor), never descends into an excluded
+/// directory or the tool's own state, and skips the output file by inode. The walk is
+/// synchronous: it is run on a dedicated thread because `getdents`/`fstatat` block.
+public struct DirectoryWalker: Sendable {
+    public let homeDescriptor: Int32
+    public let selection: BackupSelection
+    public let options: WalkOptions
+    /// Files never archived whatever their name (the archive being written).
+    public let excludedFiles: Set<FileIdentity>
+
+    private let checkReadable = geteuid() != 0
+
+    public init(homeDescriptor: Int32, selection: BackupSelection, options: WalkOptions, excludedFiles: Set<FileIdentity>) {
+        self.homeDescriptor = homeDescriptor
+        self.selection = selection
+        self.options = options
+        self.excludedFiles = excludedFiles
+    }
+
+    private struct Child {
+        var name: [UInt8]
+        var info: stat
+    }
+
+    /// Walks the whole selection. Throws only when the home itself cannot be read.
+    public func walk() throws -> WalkResult {
+        var result = WalkResult(entries: [], warnings: [], decisions: [], regularFileCount: 0, regularFileBytes: 0)
+        let rootInfo = try Syscalls.fileStatus(homeDescriptor)
+        var firstPathOfInode: [FileIdentity: [UInt8]] = [:]
+        // Explicit stack of directories still to list; each entry's children are pushed in reverse.
+        let rootChildren: [Child]
+        do {
+            rootChildren = try listDirectory(relativePath: [])
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: "home directory")
+        }
+        var stack: [(parent: [UInt8], children: [Child], next: Int, traverseOnly: Bool)] = [([], rootChildren, 0, false)]
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            if stack[top].next >= stack[top].children.count {
+                stack.removeLast()
+                continue
+            }
+            let child = stack[top].children[stack[top].next]
+            stack[top].next += 1
+            let path = PathBytes.join(stack[top].parent, child.name)
+            let info = child.info
+            let isDirectory = info.isDirectory
+
+            switch selection.verdict(for: path, isDirectory: isDirectory) {
+            case .exclude(let reason):
+                record(&result, path, isDirectory, false, reason)
+                continue
+            case .traverse:
+                guard isDirectory else { continue }
+                result.entries.append(entry(path: path, info: info, kind: .directory))
+                if let children = descend(path, info, rootInfo, &result) {
+                    stack.append((path, children, 0, true))
+                }
+                continue
+            case .include:
+                break
+            }
+
+            let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if excludedFiles.contains(identity) {
+                record(&result, path, isDirectory, false, "the archive being written")
+                continue
+            }
+            switch info.fileType {
+            case S_IFDIR:
+                result.entries.append(entry(path: path, info: info, kind: .directory))
+                record(&result, path, true, true, "selected")
+                if let children = descend(path, info, rootInfo, &result) {
+                    stack.append((path, children, 0, false))
+                }
+            case S_IFREG:
+                if let limit = options.excludeLargerThan, UInt64(info.st_size) > limit {
+                    record(&result, path, false, false, "--exclude-larger-than")
+                    continue
+                }
+                if info.st_nlink > 1, let first = firstPathOfInode[identity] {
+                    var link = entry(path: path, info: info, kind: .hardLink)
+                    link.linkTarget = first
+                    result.entries.append(link)
+                    record(&result, path, false, true, "hard link")
+                    continue
+                }
+                if checkReadable, !isReadable(stack[top].parent, child.name) {
+                    result.warnings.append(BackupWarning(path: path, message: "cannot read file: permission denied; skipped"))
+                    continue
+                }
+                if info.st_nlink > 1 { firstPathOfInode[identity] = path }
+                var file = entry(path: path, info: info, kind: .regular)
+                file.size = UInt64(info.st_size)
+                result.entries.append(file)
+                result.regularFileCount += 1
+                result.regularFileBytes += file.size
+                record(&result, path, false, true, "selected")
+            case S_IFLNK:
+                do {
+                    let target = try withCPath(path) { try Syscalls.readLinkAt(homeDescriptor, $0) }
+                    var link = entry(path: path, info: info, kind: .symbolicLink)
+                    link.linkTarget = target
+                    result.entries.append(link)
+                    record(&result, path, false, true, "selected")
+                } catch let failure as Syscalls.Failure {
+                    result.warnings.append(BackupWarning(path: path, message: "cannot read symlink (\(failure.operation): \(String(cString: strerror(failure.errno)))); skipped"))
+                }
+            case S_IFSOCK:
+                result.warnings.append(BackupWarning(path: path, message: "socket skipped"))
+            case S_IFIFO:
+                result.warnings.append(BackupWarning(path: path, message: "named pipe (FIFO) skipped"))
+            case S_IFCHR, S_IFBLK:
+                result.warnings.append(BackupWarning(path: path, message: "device node skipped"))
+            default:
+                result.warnings.append(BackupWarning(path: path, message: "unknown file type skipped"))
+            }
+        }
+        return result
+    }
+
+    private func record(_ result: inout WalkResult, _ path: [UInt8], _ isDirectory: Bool, _ included: Bool, _ rule: String) {
+        guard options.recordDecisions else { return }
+        result.decisions.append(WalkDecision(path: path, isDirectory: isDirectory, included: included, rule: rule))
+    }
+
+    /// Lists a directory to descend into, applying the directory-level exclusions; nil when the
+    /// walk must not go below it (a warning says why when it is an error).
+    private func descend(_ path: [UInt8], _ info: stat, _ rootInfo: stat, _ result: inout WalkResult) -> [Child]? {
+        if options.oneFileSystem && info.st_dev != rootInfo.st_dev {
+            record(&result, path, true, false, "--one-file-system (mount point kept empty)")
+            return nil
+        }
+        do {
+            var children = try listDirectory(relativePath: path)
+            if !options.excludeIfPresent.isEmpty {
+                let names = Set(children.map(\.name))
+                if let marker = options.excludeIfPresent.first(where: { names.contains(Array($0.utf8)) }) {
+                    // The directory entry was already appended; drop it with its contents.
+                    if let last = result.entries.last, last.path == path { result.entries.removeLast() }
+                    record(&result, path, true, false, "--exclude-if-present \(marker)")
+                    return nil
+                }
+            }
+            if options.excludeCaches, let tag = children.first(where: { $0.name == Array("CACHEDIR.TAG".utf8) }),
+               tag.info.isRegular, hasCacheSignature(PathBytes.join(path, tag.name)) {
+                for other in children where other.name != tag.name {
+                    record(&result, PathBytes.join(path, other.name), other.info.isDirectory, false, "--exclude-caches")
+                }
+                children = [tag]
+            }
+            return children
+        } catch let failure as Syscalls.Failure {
+            result.warnings.append(BackupWarning(path: path, message: "cannot read directory (\(failure.operation): \(String(cString: strerror(failure.errno)))); contents skipped"))
+            return nil
+        } catch {
+            result.warnings.append(BackupWarning(path: path, message: "cannot read directory: \(error)"))
+            return nil
+        }
+    }
+
+    /// The children of a directory, sorted by name bytes, with their `lstat`.
+    private func listDirectory(relativePath: [UInt8]) throws -> [Child] {
+        let fd: Int32 = try relativePath.isEmpty
+            ? Syscalls.openAt(homeDescriptor, ".", O_RDONLY | O_DIRECTORY)
+            : withCPath(relativePath) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+        guard let stream = fdopendir(fd) else {
+            let code = sindri_errno()
+            close(fd)
+            throw Syscalls.Failure(operation: "fdopendir", errno: code)
+        }
+        defer { closedir(stream) }
+        let dirfd = Glibc.dirfd(stream)
+        var children: [Child] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                let code = sindri_errno()
+                if code != 0 { throw Syscalls.Failure(operation: "readdir", errno: code) }
+                break
+            }
+            let name: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
+                return Array(bytes[0..<length])
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            do {
+                let info = try withCPath(name) { try Syscalls.lstatAt(dirfd, $0) }
+                children.append(Child(name: name, info: info))
+            } catch let failure as Syscalls.Failure where failure.errno == ENOENT {
+                continue  // vanished between readdir and fstatat
+            }
+        }
+        children.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        return children
+    }
+
+    private func isReadable(_ parent: [UInt8], _ name: [UInt8]) -> Bool {
+        withCPath(PathBytes.join(parent, name)) { faccessat(homeDescriptor, $0, R_OK, AT_EACCESS) == 0 }
+    }
+
+    /// The Cache Directory Tagging Specification's signature check.
+    private func hasCacheSignature(_ path: [UInt8]) -> Bool {
+        let signature = Array("Signature: 8a477f597d28d172789f06886806bc55".utf8)
+        guard let fd = try? withCPath(path, { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW) }) else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: signature.count)
+        let count = (try? buffer.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: 0) }) ?? 0
+        return count == signature.count && buffer == signature
+    }
+
+    private func entry(path: [UInt8], info: stat, kind: TarEntryKind) -> TarEntry {
+        TarEntry(
+            path: path, kind: kind, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid), gid: UInt32(info.st_gid),
+            size: 0, modificationTime: info.modificationSeconds, linkTarget: [])
+    }
+}
+
+/// Opens paths beneath a directory descriptor without following symlinks, using `openat2`
+/// where the kernel has it and a component-by-component `O_NOFOLLOW` walk where it does not.
+public enum FileOpener {
+    nonisolated(unsafe) private static var hasOpenat2 = true
+
+    /// Opens `path` (relative, no `..`) beneath `dirfd`.
+    public static func openBeneath(_ dirfd: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32, mode: mode_t = 0) throws -> Int32 {
+        if hasOpenat2 {
+            do {
+                return try Syscalls.openBeneath(dirfd, path, flags, mode: mode)
+            } catch let failure as Syscalls.Failure where failure.errno == ENOSYS {
+                hasOpenat2 = false
+            }
+        }
+        return try openByComponents(dirfd, String(cString: path), flags, mode)
+    }
+
+    private static func openByComponents(_ dirfd: Int32, _ path: String, _ flags: Int32, _ mode: mode_t) throws -> Int32 {
+        let parts = path.split(separator: "/").map(String.init)
+        guard !parts.isEmpty, !parts.contains("..") else { throw Syscalls.Failure(operation: "openat", errno: EINVAL) }
+        var current = dirfd
+        var owned = false
+        defer { if owned { close(current) } }
+        for part in parts.dropLast() {
+            let next = try Syscalls.openAt(current, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            if owned { close(current) }
+            current = next
+            owned = true
+        }
+        return try Syscalls.openAt(current, parts.last!, flags | O_NOFOLLOW, mode: mode)
+    }
+}

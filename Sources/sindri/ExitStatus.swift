@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import SindriBackup
+
+/// Exit statuses, documented in `sindri --help` and the README. Never renumbered.
+enum ExitStatus: Int32 {
+    case success = 0
+    case failure = 1
+    case completedWithWarnings = 3
+    case verificationFailed = 4
+    case restoreRolledBack = 5
+    case rollbackFailed = 6
+    case usage = 64
+    case interrupted = 130
+    case terminated = 143
+
+    static let helpText = """
+        EXIT STATUS:
+          0    success
+          1    failure
+          3    completed with warnings (e.g. unreadable files skipped: the archive is valid but incomplete)
+          4    verification failed
+          5    restore failed and was rolled back
+          6    restore failed and rollback failed too (the message names the snapshot)
+          64   usage error (bad option, missing or unusable path)
+          130  interrupted by SIGINT (partial output removed)
+          143  terminated by SIGTERM (partial output removed)
+        """
+
+    /// The status for an engine error.
+    static func of(_ error: SindriError) -> ExitStatus {
+        switch error.code {
+        case .invalidArgument: return .usage
+        case .verificationFailed, .archiveCorrupt: return .verificationFailed
+        case .rolledBack: return .restoreRolledBack
+        case .rollbackFailed: return .rollbackFailed
+        default: return .failure
+        }
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

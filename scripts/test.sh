@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine and runs the whole test suite (unit and end-to-end).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+bash "$here/scripts/install-deps.sh" --test-tools
+cd "$here"
+swift build --product sindri
+swift test
