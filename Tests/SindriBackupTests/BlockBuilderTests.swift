@@ -65,7 +65,10 @@ struct BlockBuilderTests {
             for index in 0..<7 {
                 let bytes = (0..<(index * 700 + 3)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
                 try Data(bytes).write(to: URL(fileURLWithPath: root + "/file\(index)"))
-                entries.append(TarEntry(path: Array("file\(index)".utf8), kind: .regular, size: UInt64(bytes.count)))
+                var info = stat()
+                lstat(root + "/file\(index)", &info)
+                entries.append(TarEntry(path: Array("file\(index)".utf8), kind: .regular, size: UInt64(bytes.count),
+                                        modificationTime: Int64(info.st_mtim.tv_sec)))
                 contents.append(bytes)
             }
             let layout = TarLayout(entries: entries)
