@@ -9,6 +9,6 @@ struct Sindri: AsyncParsableCommand {
         abstract: "Back up a home directory into a standard .tar.gz and restore it safely.",
         discussion: ExitStatus.helpText,
         version: ArchiveBuilder.toolVersion,
-        subcommands: [BackupCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self]
     )
 }

@@ -30,6 +30,10 @@ static inline int sindri_rename_noreplace(int olddirfd, const char *oldpath, int
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, 1u /* RENAME_NOREPLACE */);
 }
 
+/// syncfs(2): commits every dirty buffer of the filesystem holding `fd` (one call instead of
+/// an fsync per restored file). Declared by glibc only under _GNU_SOURCE.
+static inline int sindri_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
+
 /// The calling thread's errno (Swift sees errno through a macro on some libcs).
 static inline int sindri_errno(void) { return errno; }
 

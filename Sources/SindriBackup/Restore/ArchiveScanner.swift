@@ -1,0 +1,411 @@
+import CSindriSystem
+import Crypto
+import Foundation
+import SindriArchive
+import SindriCodecs
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One member of an archive after validation, with its path made safe.
+struct ScannedMember: Sendable {
+    var path: [UInt8]
+    var kind: TarEntryKind
+    /// Permission bits with setuid and setgid removed.
+    var mode: UInt32
+    var uid: UInt32
+    var gid: UInt32
+    var size: UInt64
+    var modificationTime: Int64
+    /// Symlink target as stored; for hard links, the normalized path of the earlier member.
+    var linkTarget: [UInt8]
+    /// SHA256 of the content (regular files).
+    var digest: [UInt8]?
+    /// The file holding the content in the staging directory, when staged.
+    var stagingName: String?
+}
+
+/// Everything stage 1 learned: the manifest, the validated members and the checks made.
+struct ScannedArchive: Sendable {
+    var manifest: BackupManifest
+    var members: [ScannedMember]
+    var report: VerificationReport
+}
+
+/// Stage 1 of a restore, and all of `verify`: reads the whole archive once and checks it.
+///
+/// The gzip stream is inflated to its end (CRC32 and ISIZE of every member, no trailing
+/// garbage), the tar structure is parsed strictly, the manifest must be the first member and
+/// parse, every file's SHA256 must match the archive's checksum list and the data members'
+/// SHA256 the manifest's checksum. Members are checked for safety (absolute names, `..`, links
+/// that could carry writes elsewhere, devices) and the whole archive is refused at the first
+/// construct our own writer never emits. When a staging directory is given, file contents are
+/// written there as they stream by (that is the only place stage 1 writes), so restoring needs
+/// no second read of the archive; stdin works the same way.
+final class ArchiveScanner {
+    private let staging: StagingArea?
+    private let availableBytes: UInt64?
+    private let force: Bool
+    private var notes: [String] = []
+
+    // Stream state.
+    private var reader = TarReader()
+    private var members: [ScannedMember] = []
+    private var pathIndex: [[UInt8]: Int] = [:]
+    private var manifest: BackupManifest?
+    private var manifestBytes: [UInt8] = []
+    private var checksumBytes: [UInt8] = []
+    private var summaryBytes: [UInt8] = []
+    private var sawChecksums = false
+    private var sawSummary = false
+    private var current: Current = .none
+    private var hasher = SHA256()
+    private var stagingDescriptor: Int32 = -1
+    private var declaredBytes: UInt64 = 0
+    private var memberCount = 0
+
+    private enum Current { case none, manifest, checksums, summary, file(Int), other }
+
+    /// Hashes the data members' compressed bytes (what the manifest checksum covers).
+    private var framing = DataMemberHasher()
+
+    init(staging: StagingArea?, availableBytes: UInt64?, force: Bool) {
+        self.staging = staging
+        self.availableBytes = availableBytes
+        self.force = force
+    }
+
+    deinit {
+        if stagingDescriptor >= 0 { close(stagingDescriptor) }
+    }
+
+    /// Reads `descriptor` to its end and returns the validated archive; throws a `SindriError`
+    /// naming the first problem.
+    func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
+        var boundaries: [GzipMemberBoundary] = []
+        let decoder: GzipStreamDecoder
+        do {
+            decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { boundaries.append($0) })
+        } catch {
+            throw SindriError(.internal, "cannot start the gzip decoder: \(error)")
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        do {
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { buffer -> Int in
+                    do { return try Syscalls.readSome(descriptor, into: buffer) } catch let failure as Syscalls.Failure {
+                        throw failure.error(path: name)
+                    }
+                }
+                if count == 0 { break }
+                try chunk.withUnsafeBytes { raw in
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                    try decoder.feed(bytes) { output in
+                        try reader.consume(output) { event in try handle(event) }
+                    }
+                    framing.consume(bytes, at: offset, boundaries: boundaries)
+                }
+                offset += count
+            }
+            try decoder.finish()
+            try reader.finish()
+        } catch let error as CodecError {
+            throw archiveError(error.kind == .empty ? "the archive is empty" : "the gzip stream is damaged: \(error.message)", name)
+        } catch let error as TarFormatError {
+            throw archiveError("the tar structure is damaged: \(error)", name)
+        } catch let error as ChecksumList.FormatError {
+            throw archiveError("\(error)", name)
+        }
+        try closeStagingFile()
+        guard let manifest else { throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", name) }
+        let checked = try verifyChecksums(name)
+        let archiveChecksum = try verifyArchiveChecksum(manifest, name)
+        let regular = members.filter { $0.kind == .regular }
+        let report = VerificationReport(
+            manifest: manifest, members: memberCount, regularFiles: regular.count,
+            contentBytes: regular.reduce(0) { $0 + $1.size }, compressedBytes: UInt64(offset),
+            gzipMembers: boundaries.count, checkedChecksums: checked, archiveChecksumVerified: archiveChecksum, notes: notes)
+        return ScannedArchive(manifest: manifest, members: members, report: report)
+    }
+
+    private func archiveError(_ message: String, _ name: String) -> SindriError {
+        SindriError(.archiveCorrupt, "\(name): \(message)", path: name)
+    }
+
+    private func unsafe(_ message: String, _ path: [UInt8]) -> SindriError {
+        SindriError(.unsafeArchive, "unsafe archive refused: \(PathBytes.display(path)): \(message)", path: PathBytes.display(path))
+    }
+
+    // MARK: - Tar events
+
+    private func handle(_ event: TarEvent) throws {
+        switch event {
+        case .entry(let member):
+            memberCount += 1
+            try begin(member.entry, first: memberCount == 1)
+        case .content(let slice):
+            switch current {
+            case .manifest: try append(slice, to: &manifestBytes, limit: 1 << 20, what: "manifest")
+            case .checksums: try append(slice, to: &checksumBytes, limit: 1 << 30, what: "checksum list")
+            case .summary: try append(slice, to: &summaryBytes, limit: 1 << 20, what: "summary")
+            case .file:
+                hasher.update(bufferPointer: slice)
+                if stagingDescriptor >= 0 {
+                    do { try Syscalls.writeAll(stagingDescriptor, slice) } catch let failure as Syscalls.Failure {
+                        throw failure.error(path: "staging area")
+                    }
+                }
+            case .none, .other: break
+            }
+        case .endOfEntry:
+            try end()
+        case .endOfArchive:
+            break
+        }
+    }
+
+    private func append(_ slice: UnsafeRawBufferPointer, to buffer: inout [UInt8], limit: Int, what: String) throws {
+        guard buffer.count + slice.count <= limit else {
+            throw SindriError(.archiveCorrupt, "the archive's \(what) is implausibly large")
+        }
+        buffer.append(contentsOf: slice)
+    }
+
+    private func begin(_ entry: TarEntry, first: Bool) throws {
+        if first {
+            guard entry.path == Array(MANIFEST_FILENAME.utf8), entry.kind == .regular else {
+                throw SindriError(.archiveCorrupt, "the archive has no \(MANIFEST_FILENAME) as its first member")
+            }
+            current = .manifest
+            return
+        }
+        if manifest == nil { try parseManifest() }
+        if entry.path == Array(CHECKSUMS_FILENAME.utf8), entry.kind == .regular {
+            guard !sawChecksums else { throw unsafe("duplicate member", entry.path) }
+            sawChecksums = true
+            current = .checksums
+            return
+        }
+        if entry.path == Array(SUMMARY_FILENAME.utf8), entry.kind == .regular {
+            sawSummary = true
+            current = .summary
+            return
+        }
+        if sawChecksums { throw unsafe("member after the checksum list", entry.path) }
+        let path: [UInt8]
+        switch MemberPath.normalize(entry.path) {
+        case .root:
+            current = .other
+            return
+        case .unsafe(let why): throw unsafe(why, entry.path)
+        case .path(let normalized): path = normalized
+        }
+        guard pathIndex[path] == nil else { throw unsafe("duplicate member", path) }
+        // Nothing may be written below something that is not a directory of this archive
+        // (a symlink member followed by a member "through" it, a file used as a directory).
+        for ancestor in MemberPath.ancestors(path) {
+            if let index = pathIndex[ancestor], members[index].kind != .directory {
+                throw unsafe("lies below the non-directory member \(PathBytes.display(ancestor))", path)
+            }
+        }
+        var scanned = ScannedMember(
+            path: path, kind: entry.kind, mode: entry.mode & 0o1777, uid: entry.uid, gid: entry.gid,
+            size: entry.size, modificationTime: entry.modificationTime, linkTarget: entry.linkTarget)
+        if entry.mode & 0o6000 != 0 { notes.append("\(PathBytes.display(path)): setuid/setgid bits stripped") }
+        switch entry.kind {
+        case .regular:
+            declaredBytes += entry.size
+            if let availableBytes, !force, declaredBytes > availableBytes {
+                throw SindriError(.noSpace, "the archive declares \(declaredBytes) bytes of files, more than the \(availableBytes) bytes free on the home's filesystem")
+            }
+            hasher = SHA256()
+            if let staging {
+                let name = String(members.count)
+                stagingDescriptor = try staging.createFile(name)
+                scanned.stagingName = name
+            }
+            current = .file(members.count)
+        case .directory, .symbolicLink:
+            current = .other
+        case .hardLink:
+            guard case .path(let target) = MemberPath.normalize(entry.linkTarget),
+                  let targetIndex = pathIndex[target], members[targetIndex].kind == .regular else {
+                throw unsafe("hard link to something that is not an earlier file of the archive (\(PathBytes.display(entry.linkTarget)))", path)
+            }
+            scanned.linkTarget = target
+            current = .other
+        case .characterDevice, .blockDevice:
+            throw unsafe("device node", path)
+        case .fifo:
+            throw unsafe("named pipe (FIFO)", path)
+        case .other(let flag):
+            throw unsafe("unsupported member type '\(Character(Unicode.Scalar(flag)))'", path)
+        }
+        pathIndex[path] = members.count
+        members.append(scanned)
+    }
+
+    private func end() throws {
+        switch current {
+        case .manifest:
+            try parseManifest()
+        case .file(let index):
+            members[index].digest = Array(hasher.finalize())
+            try closeStagingFile(setting: members[index])
+        case .none, .other, .checksums, .summary:
+            break
+        }
+        current = .none
+    }
+
+    private func parseManifest() throws {
+        guard manifest == nil else { return }
+        do {
+            manifest = try BackupManifest.decode(manifestBytes)
+        } catch {
+            throw SindriError(.archiveCorrupt, "the manifest does not parse: \(error)")
+        }
+        guard ManifestVersion(manifest!.version) != nil else {
+            throw SindriError(.archiveCorrupt, "unknown manifest format version '\(manifest!.version)'")
+        }
+        if let availableBytes, !force {
+            let needed = manifest!.statistics.totalSizeBytes.multipliedReportingOverflow(by: 2)
+            if needed.overflow || needed.partialValue > availableBytes {
+                throw SindriError(.noSpace, "not enough free space on the home's filesystem: the backup holds \(manifest!.statistics.totalSizeBytes) bytes, twice that is recommended, \(availableBytes) are free (--force skips this check)")
+            }
+        }
+    }
+
+    /// Sets the staged file's mode and mtime, flushes and closes it (close errors are failures).
+    private func closeStagingFile(setting member: ScannedMember? = nil) throws {
+        guard stagingDescriptor >= 0 else { return }
+        let fd = stagingDescriptor
+        stagingDescriptor = -1
+        do {
+            if let member {
+                _ = fchmod(fd, mode_t(member.mode))
+                var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+                _ = futimens(fd, &times)
+            }
+            try Syscalls.closeChecked(fd)
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: "staging area")
+        }
+    }
+
+    // MARK: - Checksums
+
+    private func verifyChecksums(_ name: String) throws -> Int {
+        guard sawChecksums else {
+            notes.append("the archive carries no per-file checksums (made by an older tool); relying on the gzip CRC32 of each member")
+            return 0
+        }
+        let list = try ChecksumList.decode(checksumBytes)
+        var expected: [[UInt8]: [UInt8]] = [:]
+        for line in list.lines {
+            guard case .path(let path) = MemberPath.normalize(line.path) else { throw archiveError("bad path in the checksum list", name) }
+            expected[path] = line.digest
+        }
+        var checked = 0
+        for member in members where member.kind == .regular {
+            guard let digest = expected.removeValue(forKey: member.path) else {
+                throw SindriError(.verificationFailed, "\(name): \(PathBytes.display(member.path)) has no recorded checksum", path: name)
+            }
+            guard digest == member.digest else {
+                throw SindriError(.verificationFailed, "\(name): checksum mismatch for \(PathBytes.display(member.path)): the content differs from what was backed up", path: name)
+            }
+            checked += 1
+        }
+        if let missing = expected.keys.first {
+            throw SindriError(.verificationFailed, "\(name): \(PathBytes.display(missing)) is listed in the checksums but missing from the archive", path: name)
+        }
+        return checked
+    }
+
+    private func verifyArchiveChecksum(_ manifest: BackupManifest, _ name: String) throws -> Bool {
+        var expected: String?
+        if manifest.checksum.isRealSHA256 {
+            expected = manifest.checksum.value
+        } else if sawSummary, let summary = try? JSONDecoder().decode(BackupSummary.self, from: Data(summaryBytes)) {
+            expected = summary.dataChecksum
+        }
+        guard let expected else {
+            if manifest.checksum.value != ManifestChecksum.pendingValue {
+                throw archiveError("the manifest's checksum is neither a SHA256 nor 'pending'", name)
+            }
+            notes.append("the manifest carries no archive checksum ('pending')")
+            return false
+        }
+        let actual = framing.finalize()
+        guard actual == expected else {
+            throw SindriError(.verificationFailed, "\(name): archive checksum mismatch (manifest \(expected.prefix(12))..., data \(actual.prefix(12))...)", path: name)
+        }
+        return true
+    }
+}
+
+/// Follows the gzip member framing of our archives and hashes the compressed bytes of the data
+/// members (subfield `SB`), which is what the manifest's checksum covers. A data member's length
+/// comes from its own header; a plain member's (the manifest's, or any other tool's) from the
+/// decoder's reported boundaries, which are known for every member that ended in the chunks
+/// decoded so far.
+struct DataMemberHasher {
+    private var hasher = SHA256()
+    private var memberStart = 0
+    private var state: State = .header
+    private var carry: [UInt8] = []
+
+    private enum State {
+        case header                    // reading the next member's first 24 bytes
+        case plain                     // not a block member: skip to the decoder's boundary
+        case data(end: Int)            // an SB member: hash up to `end`
+        case done                      // the trailer started
+    }
+
+    mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, boundaries: [GzipMemberBoundary]) {
+        var position = offset
+        let end = offset + bytes.count
+        while position < end {
+            switch state {
+            case .done:
+                return
+            case .header:
+                let take = min(BlockMemberHeader.size - carry.count, end - position)
+                carry.append(contentsOf: bytes[(position - offset)..<(position - offset + take)])
+                position += take
+                guard carry.count == BlockMemberHeader.size else { return }
+                if let header = carry.withUnsafeBytes({ BlockMemberHeader.parse($0) }) {
+                    if header.kind == .data {
+                        carry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                        state = .data(end: memberStart + header.compressedLength)
+                    } else {
+                        state = .done
+                    }
+                } else {
+                    state = .plain
+                }
+                carry.removeAll(keepingCapacity: true)
+            case .plain:
+                guard let boundary = boundaries.last(where: { $0.compressedOffset == memberStart }) else { return }
+                let memberEnd = boundary.compressedOffset + boundary.compressedLength
+                guard memberEnd <= end else { return }
+                position = max(position, memberEnd)
+                memberStart = memberEnd
+                state = .header
+            case .data(let memberEnd):
+                let stop = min(memberEnd, end)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[(position - offset)..<(stop - offset)]))
+                position = stop
+                if position == memberEnd {
+                    memberStart = memberEnd
+                    state = .header
+                }
+            }
+        }
+    }
+
+    func finalize() -> String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,265 @@
+import CSindriSystem
+import Foundation
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stage 4 and 5: carries out a restore plan as a transaction.
+///
+/// Every change is announced in the write-ahead journal (fsynced, in batches) before it is made,
+/// and every change is a `rename` out of the staging area or into the aside area on the same
+/// filesystem, so each one is atomic and undoable. Nothing is ever opened for writing in place
+/// and no original is deleted before commit. On any failure the journal is replayed backwards
+/// and the home is back as it was; after a crash the next run does the same (`RestoreRecovery`).
+/// Commit makes everything durable with one `syncfs` before the commit record is written.
+///
+/// Runs on a dedicated thread (all of it is blocking system calls).
+final class RestoreApplier {
+    let home: Int32
+    let staging: StagingArea
+    let journal: JournalFile
+    let archive: ScannedArchive
+    let steps: [RestorePlanner.Step]
+    let label: String
+    /// Test seam: throw after this many journal steps (set from SINDRI_TEST_FAIL_AFTER_STEPS).
+    var failAfterSteps: Int?
+    /// Steps announced per fsync of the journal.
+    static let batchSize = 256
+
+    private var stepIndex = 0
+    private var lookups: DirectoryCache
+    private var createdDirectories: [(path: [UInt8], member: ScannedMember)] = []
+    /// What ended up at each archive path (for hard links): placed from the archive or kept.
+    private var placed: Set<[UInt8]> = []
+    private var uniqueCounter = 0
+
+    init(home: Int32, staging: StagingArea, journal: JournalFile, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
+        self.home = home
+        self.staging = staging
+        self.journal = journal
+        self.archive = archive
+        self.steps = steps
+        self.label = label
+        lookups = DirectoryCache(homeDescriptor: home)
+    }
+
+    deinit { lookups.closeAll() }
+
+    /// A journal step prepared for a batch: staging entries exist before it is announced.
+    private struct Pending {
+        var step: JournalStep
+        var run: () throws -> Void
+        var places: [UInt8]?
+    }
+
+    /// Applies every writing step; returns how many paths were written.
+    ///
+    /// Steps go in batches: prepare the batch's staging entries, append every intent, fsync the
+    /// journal once, then take the steps. That keeps the write-ahead rule (no step before its
+    /// intent is durable) at one fsync per batch instead of one per file.
+    func apply() throws -> Int {
+        var written = 0
+        var batchStart = 0
+        while batchStart < steps.count {
+            let batch = steps[batchStart..<min(batchStart + Self.batchSize, steps.count)]
+            var pending: [Pending] = []
+            for step in batch {
+                if step.planned.action == .skipIdentical { placed.insert(step.planned.path); continue }
+                guard step.planned.action.writes else { continue }
+                pending += try prepare(step)
+                written += 1
+            }
+            let first = stepIndex
+            for item in pending {
+                journal.append(.intent(index: stepIndex, step: item.step))
+                stepIndex += 1
+            }
+            try journal.flush(durable: true)
+            for (offset, item) in pending.enumerated() {
+                let index = first + offset
+                if let limit = failAfterSteps, index >= limit {
+                    throw SindriError(.io, "injected failure after \(limit) steps (SINDRI_TEST_FAIL_AFTER_STEPS)")
+                }
+                do {
+                    try item.run()
+                } catch let failure as Syscalls.Failure {
+                    throw failure.error(path: PathBytes.display(item.step.path))
+                }
+                journal.append(.done(index: index))
+                if let path = item.places { placed.insert(path) }
+            }
+            try journal.flush(durable: false)
+            batchStart += Self.batchSize
+        }
+        try finishDirectories()
+        // Durability of everything written: one syncfs for the home's filesystem.
+        if sindri_syncfs(home) != 0 { throw Syscalls.Failure(operation: "syncfs", errno: sindri_errno()).error(path: "home") }
+        return written
+    }
+
+    // MARK: - Steps
+
+    private func prepare(_ step: RestorePlanner.Step) throws -> [Pending] {
+        let member = archive.members[step.memberIndex]
+        let path = step.planned.path
+        switch step.planned.action {
+        case .create:
+            if member.kind == .directory {
+                createdDirectories.append((path, member))
+                return [Pending(step: .createDirectory(path: path), run: { [unowned self] in
+                    let (parent, name) = try parentOf(path)
+                    try withCPath(name) { try Syscalls.makeDirectoryAt(parent, $0, mode: 0o700) }
+                }, places: path)]
+            }
+            let staged = try stage(member)
+            return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
+        case .overwrite, .merge:
+            let aside = nextName("a")
+            let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
+            return [
+                Pending(step: .moveAside(path: path, asideName: aside), run: { [unowned self] in
+                    let (parent, name) = try parentOf(path)
+                    try withCPath(name) { source in try withCPath(aside) { try Syscalls.renameAt(parent, source, staging.asideDescriptor, $0) } }
+                }, places: nil),
+                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
+            ]
+        case .keepBackupAndOverwrite:
+            guard let backup = step.planned.backupPath else { return [] }
+            let staged = try stage(member)
+            return [
+                Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in
+                    let (parent, name) = try parentOf(path)
+                    try withCPath(name) { source in
+                        try withCPath(MemberPath.name(backup)) { target in
+                            guard sindri_rename_noreplace(parent, source, parent, target) == 0 else {
+                                throw Syscalls.Failure(operation: "renameat2", errno: sindri_errno())
+                            }
+                        }
+                    }
+                }, places: nil),
+                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
+            ]
+        default:
+            return []
+        }
+    }
+
+    /// Makes the staging entry for a member (files are already staged by stage 1); returns its name.
+    private func stage(_ member: ScannedMember) throws -> [UInt8] {
+        switch member.kind {
+        case .regular:
+            guard let name = member.stagingName else { throw SindriError(.internal, "\(PathBytes.display(member.path)) was not staged") }
+            if geteuid() == 0 { _ = fchownat(staging.stagingDescriptor, name, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
+            return Array(name.utf8)
+        case .symbolicLink:
+            let name = nextName("s")
+            try withCPath(member.linkTarget) { target in
+                try withCPath(name) { link in
+                    guard symlinkat(target, staging.stagingDescriptor, link) == 0 else {
+                        throw Syscalls.Failure(operation: "symlinkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
+                    }
+                    var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+                    _ = utimensat(staging.stagingDescriptor, link, &times, AT_SYMLINK_NOFOLLOW)
+                    if geteuid() == 0 { _ = fchownat(staging.stagingDescriptor, link, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
+                }
+            }
+            return name
+        case .hardLink:
+            let name = nextName("h")
+            let target = member.linkTarget
+            try withCPath(name) { link in
+                if placed.contains(target) {
+                    let (parent, targetName) = try parentOf(target)
+                    try withCPath(targetName) { source in
+                        guard linkat(parent, source, staging.stagingDescriptor, link, 0) == 0 else {
+                            throw Syscalls.Failure(operation: "linkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
+                        }
+                    }
+                } else if let index = archive.members.firstIndex(where: { $0.path == target }), let staged = archive.members[index].stagingName {
+                    guard linkat(staging.stagingDescriptor, staged, staging.stagingDescriptor, link, 0) == 0 else {
+                        throw Syscalls.Failure(operation: "linkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
+                    }
+                } else {
+                    throw SindriError(.io, "\(PathBytes.display(member.path)): hard link target \(PathBytes.display(target)) is unavailable")
+                }
+            }
+            return name
+        default:
+            throw SindriError(.unsafeArchive, "\(PathBytes.display(member.path)): unsupported member type")
+        }
+    }
+
+    private func moveOutOfStaging(_ staged: [UInt8], to path: [UInt8]) throws {
+        let (parent, name) = try parentOf(path)
+        try withCPath(staged) { source in
+            try withCPath(name) { target in
+                guard sindri_rename_noreplace(staging.stagingDescriptor, source, parent, target) == 0 else {
+                    throw Syscalls.Failure(operation: "renameat2", errno: sindri_errno())
+                }
+            }
+        }
+    }
+
+    private func mergedShellConfig(_ member: ScannedMember, path: [UInt8]) throws -> [UInt8] {
+        guard let stagedName = member.stagingName else { throw SindriError(.internal, "shell config not staged") }
+        let backup = try FileContents.read(staging.stagingDescriptor, stagedName, limit: 16 << 20)
+        let (parent, name) = try parentOf(path)
+        let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW) }
+        defer { close(currentFD) }
+        let info = try Syscalls.fileStatus(currentFD)
+        var current: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try Syscalls.readSome(currentFD, into: $0) }
+            if count == 0 { break }
+            current.append(contentsOf: buffer[0..<count])
+        }
+        let merged = ShellConfigMerger.merge(current: current, backup: backup, label: label) ?? current
+        let mergedName = nextName("m")
+        let fd = try withCPath(mergedName) { try Syscalls.openAt(staging.stagingDescriptor, $0, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) }
+        do {
+            try merged.withUnsafeBytes { try Syscalls.writeAll(fd, $0) }
+            _ = fchmod(fd, info.st_mode & 0o7777)
+            if geteuid() == 0 { _ = fchown(fd, info.st_uid, info.st_gid) }
+            try Syscalls.closeChecked(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return mergedName
+    }
+
+    /// Gives the directories the restore created their archived mode and mtime, deepest first
+    /// (creating entries inside a directory changes its mtime).
+    private func finishDirectories() throws {
+        for (path, member) in createdDirectories.reversed() {
+            let (parent, name) = try parentOf(path)
+            try withCPath(name) { dir in
+                _ = fchmodat(parent, dir, mode_t(member.mode), 0)
+                if geteuid() == 0 { _ = fchownat(parent, dir, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
+                var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+                _ = utimensat(parent, dir, &times, AT_SYMLINK_NOFOLLOW)
+            }
+        }
+    }
+
+    private func parentOf(_ path: [UInt8]) throws -> (Int32, [UInt8]) {
+        let (fd, problem) = lookups.parent(of: path)
+        if let problem { throw SindriError(.unsafeArchive, "\(PathBytes.display(path)): \(problem)") }
+        if fd < 0 {
+            // The parent was created by this restore after the cache looked: look again.
+            lookups.closeAll()
+            let (again, problem) = lookups.parent(of: path)
+            if let problem { throw SindriError(.unsafeArchive, "\(PathBytes.display(path)): \(problem)") }
+            guard again >= 0 else { throw SindriError(.io, "\(PathBytes.display(path)): parent directory missing") }
+            return (again, MemberPath.name(path))
+        }
+        return (fd, MemberPath.name(path))
+    }
+
+    private func nextName(_ prefix: String) -> [UInt8] {
+        uniqueCounter += 1
+        return Array("\(prefix)\(uniqueCounter)".utf8)
+    }
+}

@@ -1,0 +1,217 @@
+import CSindriSystem
+import Foundation
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Restores archives into a home and verifies them: the library entry point behind
+/// `sindri restore`, `sindri verify` and `sindri rollback`.
+///
+/// The guide's five stages: (1) validation reads the whole archive once, checking everything,
+/// while staging file contents on the home's filesystem; (2) analysis plans each path by mode;
+/// (3) a pre-restore snapshot of exactly what will be replaced; (4) execution as a journaled
+/// transaction of renames; (5) commit after one `syncfs`. A failure in any stage leaves the home
+/// exactly as it was.
+public struct RestoreManager: Sendable {
+    public let mode: RestoreMode
+
+    public init(mode: RestoreMode = .safe) { self.mode = mode }
+
+    /// Reads and checks a whole archive (`-` for stdin), writing nothing.
+    public func verify(archive: String) async throws -> VerificationReport {
+        try await BlockingExecutor(label: "sindri.verify").run {
+            let (fd, name) = try Self.openArchive(archive)
+            defer { if fd != STDIN_FILENO { close(fd) } }
+            let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
+            let scanned = try scanner.scan(fd, name: name)
+            return scanned.report
+        }
+    }
+
+    /// Restores `archive` (`-` for stdin) into `home`.
+    public func restore(archive: String, home: String, options: RestoreOptions) async throws -> RestoreResult {
+        try await BlockingExecutor(label: "sindri.restore").run {
+            try Self.run(archive: archive, home: home, options: options)
+        }
+    }
+
+    /// The guide's signature.
+    public func restore(_ archive: String, _ home: String, _ options: RestoreOptions) async throws -> RestoreResult {
+        try await restore(archive: archive, home: home, options: options)
+    }
+
+    static func openArchive(_ archive: String) throws -> (Int32, String) {
+        if archive == "-" { return (STDIN_FILENO, "standard input") }
+        do {
+            let fd = try Syscalls.openAt(AT_FDCWD, archive, O_RDONLY)
+            let info = try Syscalls.fileStatus(fd)
+            guard info.isRegular else {
+                close(fd)
+                throw SindriError(.invalidArgument, "\(archive) is not a regular file", path: archive)
+            }
+            return (fd, archive)
+        } catch let failure as Syscalls.Failure {
+            let reason = failure.errno == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(failure.errno))))"
+            throw SindriError(.invalidArgument, "archive \(archive) \(reason)", path: archive, operation: failure.operation, errno: failure.errno)
+        }
+    }
+
+    private static func run(archive: String, home homePath: String, options: RestoreOptions) throws -> RestoreResult {
+        let started = Date()
+        let home = try ArchiveBuilder.openHome(homePath)
+        defer { close(home) }
+        var notes: [String] = []
+
+        // Stage 0: one restore at a time per home; an unfinished earlier one is undone first.
+        var lock: HomeLock?
+        if !options.dryRun {
+            lock = try HomeLock.acquire(home: home)
+            if let recovered = try RestoreRecovery.recoverUnfinished(home: home) { notes.append(recovered) }
+        }
+        defer { lock?.release() }
+
+        // Stage 1: validation, staging contents.
+        let (fd, name) = try openArchive(archive)
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        let identifier = Self.transactionIdentifier(started)
+        let staging = options.dryRun ? nil : try StagingArea(homeDescriptor: home, identifier: identifier)
+        var succeeded = false
+        defer { if !succeeded { staging?.remove(); lock?.removeToolDirectoryIfUnused() } }
+        let available = try? Syscalls.availableBytes(home)
+        let scanned = try ArchiveScanner(staging: staging, availableBytes: available, force: options.force).scan(fd, name: name)
+        notes += scanned.report.notes
+
+        // Stage 2: analysis.
+        notes += try checkVersion(scanned.manifest, force: options.force)
+        let only = try options.only.map { raw -> [UInt8] in
+            guard case .path(let path) = MemberPath.normalize(Array(raw.utf8)) else {
+                throw SindriError(.invalidArgument, "invalid path to restore: \(raw)")
+            }
+            return path
+        }
+        let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: only).plan(scanned)
+        let plan = steps.map(\.planned)
+        func result(restored: Int, snapshot: String?) -> RestoreResult {
+            RestoreResult(
+                manifest: scanned.manifest, plan: plan, restored: restored,
+                skipped: plan.filter { !$0.action.writes }.count,
+                conflicts: plan.filter { $0.action == .skipExists && $0.reason?.contains("conflict") == true }.count,
+                protected: plan.filter { $0.action == .protectedMarker }.count,
+                notes: notes, warnings: plan.filter { $0.action == .skipUnsafe }.map { "\(PathBytes.display($0.path)): \($0.reason ?? "unsafe")" },
+                snapshotPath: snapshot, dryRun: options.dryRun, durationSeconds: Date().timeIntervalSince(started))
+        }
+        guard let staging, !options.dryRun else {
+            succeeded = true
+            return result(restored: 0, snapshot: nil)
+        }
+        guard plan.contains(where: { $0.action.writes }) else {
+            succeeded = true
+            staging.remove()
+            return result(restored: 0, snapshot: nil)
+        }
+
+        // Stage 3: snapshot of exactly what will be replaced or modified.
+        let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }.map(\.planned.path)
+        let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier, paths: replaced, codec: options.snapshotCodec)
+
+        // Stage 4: the journaled transaction.
+        let journal = try JournalFile(home: home, identifier: identifier)
+        journal.append(.begin(JournalHeader(
+            transactionID: identifier, createdAt: Int64(started.timeIntervalSince1970), mode: options.mode.rawValue,
+            archive: name, snapshotName: (snapshot as NSString).lastPathComponent)))
+        try journal.flush(durable: true)
+        let applier = RestoreApplier(home: home, staging: staging, journal: journal, archive: scanned, steps: steps,
+                                     label: "\(name), created \(scanned.manifest.createdAt)")
+        if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_AFTER_STEPS"], let limit = Int(value) {
+            applier.failAfterSteps = limit
+        }
+        let restored: Int
+        do {
+            restored = try applier.apply()
+            // Stage 5: commit.
+            journal.append(.commitStarted)
+            journal.append(.committed)
+            try journal.flush(durable: true)
+        } catch {
+            let reason = (error as? SindriError)?.message ?? "\(error)"
+            do {
+                try RestoreRecovery.rollBack(home: home, journal: journal, staging: staging, reason: reason)
+            } catch {
+                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(error); the originals are in \(snapshot) and \(staging.asidePath)")
+            }
+            staging.remove()
+            throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
+        }
+        succeeded = true
+        staging.remove()
+        RestoreRecovery.prune(home: home, keep: options.keepSnapshots)
+        return result(restored: restored, snapshot: snapshot)
+    }
+
+    /// Same major restores; a newer minor restores with a note; another major needs --force.
+    static func checkVersion(_ manifest: BackupManifest, force: Bool) throws -> [String] {
+        guard let version = ManifestVersion(manifest.version), let ours = ManifestVersion(MANIFEST_VERSION) else {
+            throw SindriError(.archiveCorrupt, "unknown manifest format version '\(manifest.version)'")
+        }
+        if version.major != ours.major {
+            guard force else {
+                throw SindriError(.incompatibleVersion, "the archive's format version \(version) is incompatible with this tool's \(ours) (different major version); --force restores anyway")
+            }
+            return ["format version \(version) differs in major version from \(ours); restoring because of --force"]
+        }
+        if version.minor > ours.minor {
+            return ["the archive was written by a newer tool (format \(version)); fields this version does not know are ignored"]
+        }
+        return []
+    }
+
+    static func transactionIdentifier(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        var random = SystemRandomNumberGenerator()
+        return "\(formatter.string(from: date))-\(String(random.next() & 0xFFFFFF, radix: 16))"
+    }
+}
+
+/// A pre-restore snapshot and the state of the restore it belongs to (`sindri rollback --list`).
+public struct RestoreSnapshotInfo: Sendable {
+    public var identifier: String
+    /// Relative to the home.
+    public var path: String
+    public var createdAt: Date
+    public var sizeBytes: UInt64
+    public var status: String
+}
+
+/// Undoes restores: the library behind `sindri rollback`.
+public struct RollbackManager: Sendable {
+    public let home: String
+
+    public init(home: String) { self.home = home }
+
+    /// The home's snapshots, oldest first.
+    public func list() async throws -> [RestoreSnapshotInfo] {
+        let home = self.home
+        return try await BlockingExecutor(label: "sindri.rollback").run {
+            let fd = try ArchiveBuilder.openHome(home)
+            defer { close(fd) }
+            return RestoreRecovery.snapshots(home: fd)
+        }
+    }
+
+    /// Undoes the unfinished restore if there is one, else the most recent completed one (or the
+    /// one whose snapshot id is given). Takes the home's restore lock.
+    public func rollback(snapshot: String?) async throws -> String {
+        let home = self.home
+        return try await BlockingExecutor(label: "sindri.rollback").run {
+            let fd = try ArchiveBuilder.openHome(home)
+            defer { close(fd) }
+            let lock = try HomeLock.acquire(home: fd)
+            defer { lock.release() }
+            return try RestoreRecovery.rollback(home: fd, identifier: snapshot)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import CSindriSystem
+import Crypto
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the home holds at a path, looked up without following any symlink.
+enum HomeState: Equatable {
+    case missing
+    case directory
+    case regular(size: UInt64, device: UInt64, inode: UInt64)
+    case symlink(target: [UInt8])
+    case other
+    /// An ancestor in the home is a symlink or not a directory: nothing may be written here.
+    case blocked(String)
+}
+
+/// Stage 2: compares the validated archive with the home and decides, per path, what the mode
+/// does (the guide's tables). Reads the home only; runs on a dedicated thread.
+///
+/// Every lookup goes through `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` from the home's
+/// descriptor, so a symlinked directory already in the home can never steer a path elsewhere;
+/// such paths are planned as `skip: unsafe`.
+struct RestorePlanner {
+    let homeDescriptor: Int32
+    let mode: RestoreMode
+    /// Restore only these normalized paths and what lies below them (empty: everything).
+    let only: [[UInt8]]
+
+    struct Step {
+        var memberIndex: Int
+        var planned: PlannedPath
+        var existing: HomeState
+    }
+
+    func plan(_ archive: ScannedArchive) -> [Step] {
+        var steps: [Step] = []
+        steps.reserveCapacity(archive.members.count)
+        var claimed = Set(archive.members.map(\.path))
+        var outcome: [[UInt8]: RestoreAction] = [:]
+        var lookups = DirectoryCache(homeDescriptor: homeDescriptor)
+        defer { lookups.closeAll() }
+        for (index, member) in archive.members.enumerated() {
+            let path = member.path
+            if !only.isEmpty, !only.contains(where: { PathBytes.isSameOrBelow(path, $0) }) { continue }
+            func step(_ action: RestoreAction, _ reason: String? = nil, existing: HomeState = .missing, backup: [UInt8]? = nil) {
+                steps.append(Step(memberIndex: index, planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup), existing: existing))
+                outcome[path] = action
+            }
+            if isToolState(path) { step(.protectedMarker, "the tool's own state is never restored"); continue }
+            if isSystemMarker(path) { step(.protectedMarker, "system marker"); continue }
+            if member.kind == .hardLink, isSystemMarker(member.linkTarget) || isToolState(member.linkTarget) {
+                step(.protectedMarker, "hard link to a system marker"); continue
+            }
+            let existing = lookups.state(of: path)
+            switch existing {
+            case .blocked(let why):
+                step(.skipUnsafe, why, existing: existing)
+                continue
+            case .missing:
+                step(.create, existing: existing)
+                continue
+            default:
+                break
+            }
+            // Something exists at the path.
+            if member.kind == .directory {
+                step(.skipExists, existing == .directory ? "directory exists" : "a non-directory is in the way", existing: existing)
+                continue
+            }
+            if isIdentical(member, existing, archive: archive, path: path, lookups: &lookups, outcome: outcome) {
+                step(.skipIdentical, existing: existing)
+                continue
+            }
+            if existing == .directory {
+                step(.skipExists, "a directory is in the way", existing: existing)
+                continue
+            }
+            switch mode {
+            case .safe:
+                step(.skipExists, "exists and differs (conflict)", existing: existing)
+            case .full:
+                step(.overwrite, existing: existing)
+            case .merge:
+                if member.kind == .regular, case .regular = existing, MemberPath.parent(path).isEmpty,
+                   ShellConfigMerger.mergedNames.contains(path) {
+                    step(.merge, existing: existing)
+                } else {
+                    let backup = freeBackupName(path, claimed: &claimed, lookups: &lookups)
+                    step(.keepBackupAndOverwrite, existing: existing, backup: backup)
+                }
+            }
+        }
+        return steps
+    }
+
+    private func isIdentical(_ member: ScannedMember, _ existing: HomeState, archive: ScannedArchive, path: [UInt8],
+                             lookups: inout DirectoryCache, outcome: [[UInt8]: RestoreAction]) -> Bool {
+        switch (member.kind, existing) {
+        case (.regular, .regular(let size, _, _)):
+            guard size == member.size, let digest = member.digest else { return false }
+            return lookups.sha256(of: path) == digest
+        case (.symbolicLink, .symlink(let target)):
+            return target == member.linkTarget
+        case (.hardLink, .regular(_, let device, let inode)):
+            // Already linked to the (identical) target in the home.
+            guard outcome[member.linkTarget] == .skipIdentical,
+                  case .regular(_, let targetDevice, let targetInode) = lookups.state(of: member.linkTarget) else { return false }
+            return device == targetDevice && inode == targetInode
+        default:
+            return false
+        }
+    }
+
+    /// `name.bak`, else `name.bak.1`, `name.bak.2`, ...: the first that neither exists in the home
+    /// nor is claimed by the archive or another planned backup.
+    private func freeBackupName(_ path: [UInt8], claimed: inout Set<[UInt8]>, lookups: inout DirectoryCache) -> [UInt8] {
+        var counter = 0
+        while true {
+            var candidate = path + Array(".bak".utf8)
+            if counter > 0 { candidate += Array(".\(counter)".utf8) }
+            if !claimed.contains(candidate), lookups.state(of: candidate) == .missing {
+                claimed.insert(candidate)
+                return candidate
+            }
+            counter += 1
+        }
+    }
+}
+
+/// Looks up paths in the home by directory descriptor, keeping the last parent open (archives
+/// are sorted, so siblings come together).
+struct DirectoryCache {
+    let homeDescriptor: Int32
+    private var parentPath: [UInt8]?
+    private var parentDescriptor: Int32 = -1
+    private var parentProblem: String?
+
+    init(homeDescriptor: Int32) { self.homeDescriptor = homeDescriptor }
+
+    mutating func closeAll() {
+        if parentDescriptor >= 0 && parentDescriptor != homeDescriptor { close(parentDescriptor) }
+        parentDescriptor = -1
+        parentPath = nil
+    }
+
+    /// The descriptor of `path`'s parent directory, or why it cannot be used.
+    mutating func parent(of path: [UInt8]) -> (Int32, String?) {
+        let parent = MemberPath.parent(path)
+        if parent == parentPath { return (parentDescriptor, parentProblem) }
+        closeAll()
+        parentPath = parent
+        parentProblem = nil
+        if parent.isEmpty {
+            parentDescriptor = homeDescriptor
+            return (homeDescriptor, nil)
+        }
+        do {
+            parentDescriptor = try withCPath(parent) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+        } catch let failure as Syscalls.Failure {
+            parentDescriptor = -1
+            switch failure.errno {
+            case ENOENT: parentProblem = nil  // parent missing: the path is missing too
+            case ELOOP, EXDEV: parentProblem = "a parent directory in the home is a symlink"
+            case ENOTDIR: parentProblem = "a parent in the home is not a directory"
+            default: parentProblem = "parent directory unusable (\(String(cString: strerror(failure.errno))))"
+            }
+        } catch {
+            parentDescriptor = -1
+            parentProblem = "parent directory unusable"
+        }
+        return (parentDescriptor, parentProblem)
+    }
+
+    mutating func state(of path: [UInt8]) -> HomeState {
+        let (fd, problem) = parent(of: path)
+        if let problem { return .blocked(problem) }
+        if fd < 0 { return .missing }
+        let name = MemberPath.name(path)
+        guard let info = try? withCPath(name, { try Syscalls.lstatAt(fd, $0) }) else { return .missing }
+        switch info.fileType {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .regular(size: UInt64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        case S_IFLNK:
+            let target = (try? withCPath(name) { try Syscalls.readLinkAt(fd, $0) }) ?? []
+            return .symlink(target: target)
+        default: return .other
+        }
+    }
+
+    /// SHA256 of an existing regular file (opened with O_NOFOLLOW), nil when unreadable.
+    mutating func sha256(of path: [UInt8]) -> [UInt8]? {
+        let (parentFD, problem) = parent(of: path)
+        guard problem == nil, parentFD >= 0 else { return nil }
+        guard let fd = try? withCPath(MemberPath.name(path), { try Syscalls.openAt(parentFD, $0, O_RDONLY | O_NOFOLLOW) }) else { return nil }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        while true {
+            guard let count = try? buffer.withUnsafeMutableBytes({ try Syscalls.readFully(fd, into: $0, at: offset) }) else { return nil }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            offset += Int64(count)
+        }
+        return Array(hasher.finalize())
+    }
+}

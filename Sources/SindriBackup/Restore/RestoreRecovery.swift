@@ -1,0 +1,289 @@
+import CSindriSystem
+import Foundation
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Carries out the journal's undo plans on the real file system: automatic rollback after a
+/// failed apply, recovery of a restore interrupted by a crash, and `sindri rollback` of the most
+/// recent completed restore. The decisions are `JournalRecovery`'s (pure, unit-tested); this type
+/// only looks at the disk (`lstat`, never following links) and makes the calls.
+enum RestoreRecovery {
+    /// Undoes the steps of a failed transaction (journal still open) and records the outcome.
+    static func rollBack(home: Int32, journal: JournalFile, staging: StagingArea?, reason: String) throws {
+        journal.append(.rollbackStarted(reason: reason))
+        try journal.flush(durable: true)
+        guard case .rollBack(let plan) = JournalRecovery.plan(from: journal.records) else {
+            journal.append(.rolledBack)
+            try journal.flush(durable: true)
+            return
+        }
+        try execute(plan.undo, home: home, journal: journal, staging: staging, snapshot: nil)
+    }
+
+    /// Before anything else: finds an unfinished transaction in the home's journals and rolls it
+    /// back. Returns a note for the user when it did.
+    static func recoverUnfinished(home: Int32) throws -> String? {
+        var notes: [String] = []
+        for (name, records) in JournalFile.all(home: home) {
+            switch JournalRecovery.plan(from: records) {
+            case .nothingToDo:
+                continue
+            case .inconsistent(let violation):
+                throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(name) is inconsistent (\(violation)); nothing was changed: inspect it and the snapshots in \(RestoreSnapshot.directory)")
+            case .rollBack(let plan):
+                let journal = try JournalFile(home: home, existing: name, records: records)
+                let staging = try? StagingArea(homeDescriptor: home, existingIdentifier: plan.header.transactionID)
+                journal.append(.rollbackStarted(reason: "interrupted restore found by a later run"))
+                try journal.flush(durable: true)
+                try execute(plan.undo, home: home, journal: journal, staging: staging, snapshot: nil)
+                staging?.remove()
+                notes.append("an interrupted restore (\(plan.header.transactionID)) was found and rolled back first")
+            }
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
+    /// Runs undo operations in order, recording each in the journal; ends with `rolledBack`, or
+    /// `rollbackFailed` (and throws) if any could not be undone.
+    static func execute(_ undo: [PlannedUndo], home: Int32, journal: JournalFile, staging: StagingArea?, snapshot: String?) throws {
+        var failures: [String] = []
+        for item in undo {
+            do {
+                try perform(item.operation, home: home, staging: staging, snapshot: snapshot)
+                journal.append(.undone(index: item.index))
+            } catch {
+                failures.append("\(PathBytes.display(item.operation.path)): \(error)")
+            }
+        }
+        _ = sindri_syncfs(home)
+        if failures.isEmpty {
+            journal.append(.rolledBack)
+            try journal.flush(durable: true)
+        } else {
+            let reason = failures.prefix(3).joined(separator: "; ")
+            journal.append(.rollbackFailed(reason: reason))
+            try journal.flush(durable: true)
+            throw SindriError(.rollbackFailed, "rollback incomplete: \(reason)")
+        }
+    }
+
+    static func perform(_ operation: UndoOperation, home: Int32, staging: StagingArea?, snapshot: String?) throws {
+        switch operation.decide({ presence(of: $0, home: home, staging: staging) }) {
+        case .alreadyUndone:
+            return
+        case .cannotUndo(let why):
+            throw SindriError(.rollbackFailed, why)
+        case .perform:
+            break
+        }
+        switch operation {
+        case .removeIfPresent(let path, _):
+            let (parent, name) = try locate(path, home: home)
+            defer { close(parent) }
+            try withCPath(name) { try Syscalls.unlinkAt(parent, $0) }
+        case .removeEmptyDirectory(let path, _):
+            let (parent, name) = try locate(path, home: home)
+            defer { close(parent) }
+            try withCPath(name) { try Syscalls.unlinkAt(parent, $0, flags: AT_REMOVEDIR) }
+        case .renameBack(let from, let to):
+            let (toParent, toName) = try locate(to, home: home)
+            defer { close(toParent) }
+            let (fromParent, fromName, owned) = try locate(from, home: home, staging: staging)
+            defer { if owned { close(fromParent) } }
+            try withCPath(fromName) { source in
+                try withCPath(toName) { target in
+                    guard sindri_rename_noreplace(fromParent, source, toParent, target) == 0 else {
+                        throw Syscalls.Failure(operation: "renameat2", errno: sindri_errno())
+                    }
+                }
+            }
+        case .restoreAttributes(let path, let attributes, _):
+            let (parent, name) = try locate(path, home: home)
+            defer { close(parent) }
+            try withCPath(name) { entry in
+                if geteuid() == 0 { _ = fchownat(parent, entry, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) }
+                _ = fchmodat(parent, entry, mode_t(attributes.mode & 0o7777), 0)
+                var times = [timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds)),
+                             timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds))]
+                _ = utimensat(parent, entry, &times, AT_SYMLINK_NOFOLLOW)
+            }
+        case .extractFromSnapshot(let path):
+            guard let snapshot else { throw SindriError(.rollbackFailed, "no snapshot to restore \(PathBytes.display(path)) from") }
+            try RestoreSnapshot.extract(home: home, snapshot: snapshot, paths: [path])
+        }
+    }
+
+    /// `lstat` of a journal location, as the undo decisions need it.
+    static func presence(of location: JournalLocation, home: Int32, staging: StagingArea?) -> EntryPresence {
+        let info: stat?
+        switch location {
+        case .home(let path):
+            var cache = DirectoryCache(homeDescriptor: home)
+            defer { cache.closeAll() }
+            switch cache.state(of: path) {
+            case .missing, .blocked: return .absent
+            case .directory: return .directory
+            default: return .nonDirectory
+            }
+        case .aside(let name):
+            guard let staging else { return .absent }
+            info = try? withCPath(name) { try Syscalls.lstatAt(staging.asideDescriptor, $0) }
+        case .staging(let name):
+            guard let staging else { return .absent }
+            info = try? withCPath(name) { try Syscalls.lstatAt(staging.stagingDescriptor, $0) }
+        }
+        guard let info else { return .absent }
+        return info.isDirectory ? .directory : .nonDirectory
+    }
+
+    /// The parent descriptor (owned by the caller) and last name of a home path.
+    private static func locate(_ path: [UInt8], home: Int32) throws -> (Int32, [UInt8]) {
+        let parent = MemberPath.parent(path)
+        let fd: Int32 = parent.isEmpty
+            ? dup(home)
+            : try withCPath(parent) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+        return (fd, MemberPath.name(path))
+    }
+
+    private static func locate(_ location: JournalLocation, home: Int32, staging: StagingArea?) throws -> (Int32, [UInt8], Bool) {
+        switch location {
+        case .home(let path):
+            let (fd, name) = try locate(path, home: home)
+            return (fd, name, true)
+        case .aside(let name):
+            guard let staging else { throw SindriError(.rollbackFailed, "the transaction's aside directory is gone") }
+            return (staging.asideDescriptor, name, false)
+        case .staging(let name):
+            guard let staging else { throw SindriError(.rollbackFailed, "the transaction's staging directory is gone") }
+            return (staging.stagingDescriptor, name, false)
+        }
+    }
+
+    // MARK: - Completed restores
+
+    static func snapshots(home: Int32) -> [RestoreSnapshotInfo] {
+        var result: [RestoreSnapshotInfo] = []
+        for (name, records) in JournalFile.all(home: home) {
+            guard case .begin(let header)? = records.first else { continue }
+            let status: String
+            switch JournalRecovery.status(of: records) {
+            case .success(let value): status = "\(value)"
+            case .failure: status = "inconsistent"
+            }
+            let path = RestoreSnapshot.directory + "/" + header.snapshotName
+            let info = try? Syscalls.lstatAt(home, path)
+            result.append(RestoreSnapshotInfo(
+                identifier: header.transactionID, path: path, createdAt: Date(timeIntervalSince1970: TimeInterval(header.createdAt)),
+                sizeBytes: info.map { UInt64($0.st_size) } ?? 0, status: name.hasSuffix(".undone") ? "rolled back by sindri rollback" : status))
+        }
+        return result
+    }
+
+    /// Undoes the unfinished restore if there is one, else the most recent completed one (or the
+    /// one named by `identifier`). Returns a description of what was undone.
+    static func rollback(home: Int32, identifier: String?) throws -> String {
+        if identifier == nil, let note = try recoverUnfinished(home: home) { return note }
+        let journals = JournalFile.all(home: home).filter { $0.name.hasSuffix(".journal") }
+        let candidates = journals.filter { item in
+            if case .success(.committed) = JournalRecovery.status(of: item.records) {
+                guard let identifier else { return true }
+                if case .begin(let header)? = item.records.first { return header.transactionID == identifier || header.snapshotName.contains(identifier) }
+            }
+            return false
+        }
+        guard let target = candidates.last else {
+            throw SindriError(.invalidArgument, identifier.map { "no completed restore with snapshot id \($0)" } ?? "nothing to roll back: no restore has been made in this home")
+        }
+        let undo: CompletedRestoreUndo
+        do { undo = try JournalRecovery.undoCompleted(records: target.records) } catch {
+            throw SindriError(.rollbackFailed, "\(error)")
+        }
+        let snapshot = RestoreSnapshot.directory + "/" + undo.header.snapshotName
+        var failures: [String] = []
+        for operation in undo.operations {
+            do { try perform(operation, home: home, staging: nil, snapshot: snapshot) } catch {
+                failures.append("\(PathBytes.display(operation.path)): \(error)")
+            }
+        }
+        _ = sindri_syncfs(home)
+        guard failures.isEmpty else {
+            throw SindriError(.rollbackFailed, "rollback incomplete: \(failures.prefix(3).joined(separator: "; ")); the originals are in \(snapshot)")
+        }
+        // Mark the journal as undone so the next rollback goes one restore further back.
+        let directory = try FileOpener.openBeneath(home, JournalFile.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { close(directory) }
+        _ = renameat(directory, target.name, directory, target.name + ".undone")
+        _ = fsync(directory)
+        return "restore \(undo.header.transactionID) of \(undo.header.archive) rolled back (\(undo.operations.count) operations, snapshot \(snapshot))"
+    }
+
+    /// Keeps the newest `keep` completed restores' snapshots and journals; removes older ones.
+    static func prune(home: Int32, keep: Int) {
+        let journals = JournalFile.all(home: home)
+        let finished = journals.filter { item in
+            if case .success(let status) = JournalRecovery.status(of: item.records) { return status.isFinal }
+            return false
+        }
+        guard finished.count > keep else { return }
+        guard let journalDirectory = try? FileOpener.openBeneath(home, JournalFile.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return }
+        defer { close(journalDirectory) }
+        let snapshotDirectory = try? FileOpener.openBeneath(home, RestoreSnapshot.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { if let snapshotDirectory { close(snapshotDirectory) } }
+        for item in finished.dropLast(keep) {
+            if case .begin(let header)? = item.records.first, let snapshotDirectory {
+                _ = unlinkat(snapshotDirectory, header.snapshotName, 0)
+            }
+            _ = unlinkat(journalDirectory, item.name, 0)
+        }
+    }
+}
+
+/// One restore or rollback at a time per home: an exclusive `flock` on `<home>/.sindri/lock`.
+/// The kernel drops the lock when its process dies, so a lock left by a killed run is never
+/// stale: the file may remain, the lock does not.
+final class HomeLock {
+    private let home: Int32
+    private let descriptor: Int32
+    private let createdToolDirectory: Bool
+
+    private init(home: Int32, descriptor: Int32, createdToolDirectory: Bool) {
+        self.home = home
+        self.descriptor = descriptor
+        self.createdToolDirectory = createdToolDirectory
+    }
+
+    static func acquire(home: Int32) throws -> HomeLock {
+        let created = try ToolState.ensureDirectory(home)
+        let path = "\(TOOL_STATE_DIRECTORY)/lock"
+        let fd: Int32
+        do { fd = try FileOpener.openBeneath(home, path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600) } catch let failure as Syscalls.Failure {
+            throw failure.error(path: path)
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 32, 0) }
+            let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            close(fd)
+            throw SindriError(.locked, "another sindri restore or rollback (pid \(holder)) is running on this home; try again when it has finished")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+        return HomeLock(home: home, descriptor: fd, createdToolDirectory: created)
+    }
+
+    /// After a refused restore: if this run created `.sindri` only for its lock, remove both, so
+    /// the home is exactly as it was.
+    func removeToolDirectoryIfUnused() {
+        guard createdToolDirectory else { return }
+        _ = unlinkat(home, "\(TOOL_STATE_DIRECTORY)/lock", 0)
+        _ = unlinkat(home, TOOL_STATE_DIRECTORY, AT_REMOVEDIR)
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

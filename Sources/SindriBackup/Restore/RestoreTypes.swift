@@ -1,0 +1,120 @@
+import Foundation
+import SindriArchive
+
+/// How a restore treats what already exists in the home (the guide's restore modes).
+public enum RestoreMode: String, Sendable, Codable, CaseIterable {
+    /// Never touch an existing path; restore what is missing; report conflicts.
+    case safe
+    /// Keep a differing file as `<name>.bak[.N]`, then replace it; merge shell configs.
+    case merge
+    /// Overwrite everything except system markers, without `.bak`.
+    case full
+}
+
+/// Options of a restore (the guide's `RestoreOptions`).
+public struct RestoreOptions: Sendable {
+    public var mode: RestoreMode
+    /// Plan and report only; change nothing anywhere.
+    public var dryRun: Bool
+    /// Asking for confirmation is the CLI's job; kept for the guide's API.
+    public var interactive: Bool
+    /// Restore despite a different major format version and skip the free-space check.
+    /// Never overrides system-marker protection.
+    public var force: Bool
+    public var validateExtensions: Bool
+    public var autoUpgradeExtensions: Bool
+    /// Restore only these paths (and what lies below them); empty means everything.
+    public var only: [String]
+    /// The codec of the pre-restore snapshot.
+    public var snapshotCodec: SnapshotCodec
+    /// Completed-restore snapshots to keep (older ones are pruned).
+    public var keepSnapshots: Int
+
+    public init(
+        mode: RestoreMode = .safe, dryRun: Bool = false, interactive: Bool = true, force: Bool = false,
+        validateExtensions: Bool = true, autoUpgradeExtensions: Bool = false, only: [String] = [],
+        snapshotCodec: SnapshotCodec = .gzip, keepSnapshots: Int = 5
+    ) {
+        self.mode = mode
+        self.dryRun = dryRun
+        self.interactive = interactive
+        self.force = force
+        self.validateExtensions = validateExtensions
+        self.autoUpgradeExtensions = autoUpgradeExtensions
+        self.only = only
+        self.snapshotCodec = snapshotCodec
+        self.keepSnapshots = keepSnapshots
+    }
+}
+
+/// The compression of pre-restore snapshots.
+public enum SnapshotCodec: String, Sendable, Codable, CaseIterable {
+    /// `snapshot-<id>.tar.gz`, readable with `tar -xzf`.
+    case gzip
+    /// `snapshot-<id>.tar.lz4`, readable with `lz4 -dc | tar -x`.
+    case lz4
+
+    var fileExtension: String { self == .gzip ? "tar.gz" : "tar.lz4" }
+}
+
+/// What the planner decided for one path.
+public enum RestoreAction: String, Sendable, Codable {
+    case create = "create"
+    case overwrite = "overwrite"
+    case keepBackupAndOverwrite = "keep .bak and overwrite"
+    case merge = "merge"
+    case skipExists = "skip: exists"
+    case skipIdentical = "skip: identical"
+    case protectedMarker = "protected marker"
+    case skipUnsafe = "skip: unsafe"
+
+    /// Whether the action changes the home.
+    public var writes: Bool {
+        switch self {
+        case .create, .overwrite, .keepBackupAndOverwrite, .merge: return true
+        default: return false
+        }
+    }
+}
+
+/// One line of a restore plan.
+public struct PlannedPath: Sendable {
+    public var path: [UInt8]
+    public var action: RestoreAction
+    /// Why, when the action is a skip or a protection.
+    public var reason: String?
+    /// Where the original goes in merge mode (`name.bak`, `name.bak.1`, ...).
+    public var backupPath: [UInt8]?
+}
+
+/// What a restore did (or, for a dry run, would do).
+public struct RestoreResult: Sendable {
+    public var manifest: BackupManifest
+    public var plan: [PlannedPath]
+    public var restored: Int
+    public var skipped: Int
+    public var conflicts: Int
+    public var protected: Int
+    public var notes: [String]
+    public var warnings: [String]
+    public var snapshotPath: String?
+    public var dryRun: Bool
+    public var durationSeconds: Double
+
+    public func count(_ action: RestoreAction) -> Int { plan.filter { $0.action == action }.count }
+}
+
+/// What `verify` (and restore's stage 1) established about an archive.
+public struct VerificationReport: Sendable {
+    public var manifest: BackupManifest
+    public var members: Int
+    public var regularFiles: Int
+    public var contentBytes: UInt64
+    public var compressedBytes: UInt64
+    public var gzipMembers: Int
+    /// Files whose SHA256 was checked against the archive's checksum list.
+    public var checkedChecksums: Int
+    /// Whether the manifest's (or summary's) archive checksum was present and matched.
+    public var archiveChecksumVerified: Bool
+    public var notes: [String]
+}
