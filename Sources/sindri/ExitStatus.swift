@@ -31,7 +31,7 @@ enum ExitStatus: Int32 {
     static func of(_ error: SindriError) -> ExitStatus {
         switch error.code {
         case .invalidArgument: return .usage
-        case .verificationFailed, .archiveCorrupt: return .verificationFailed
+        case .verificationFailed, .archiveCorrupt, .unsafeArchive: return .verificationFailed
         case .rolledBack: return .restoreRolledBack
         case .rollbackFailed: return .rollbackFailed
         default: return .failure

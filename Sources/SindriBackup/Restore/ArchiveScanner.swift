@@ -23,6 +23,8 @@ struct ScannedMember: Sendable {
     var digest: [UInt8]?
     /// The file holding the content in the staging directory, when staged.
     var stagingName: String?
+    /// The content itself, kept for shell configs (small, and merged rather than copied).
+    var inlineContent: [UInt8]?
 }
 
 /// Everything stage 1 learned: the manifest, the validated members and the checks made.
@@ -149,8 +151,9 @@ final class ArchiveScanner {
             case .manifest: try append(slice, to: &manifestBytes, limit: 1 << 20, what: "manifest")
             case .checksums: try append(slice, to: &checksumBytes, limit: 1 << 30, what: "checksum list")
             case .summary: try append(slice, to: &summaryBytes, limit: 1 << 20, what: "summary")
-            case .file:
+            case .file(let index):
                 hasher.update(bufferPointer: slice)
+                if members[index].inlineContent != nil { members[index].inlineContent!.append(contentsOf: slice) }
                 if stagingDescriptor >= 0 {
                     do { try Syscalls.writeAll(stagingDescriptor, slice) } catch let failure as Syscalls.Failure {
                         throw failure.error(path: "staging area")
@@ -220,6 +223,7 @@ final class ArchiveScanner {
                 throw SindriError(.noSpace, "the archive declares \(declaredBytes) bytes of files, more than the \(availableBytes) bytes free on the home's filesystem")
             }
             hasher = SHA256()
+            if ShellConfigMerger.mergedNames.contains(path), entry.size <= 1 << 20 { scanned.inlineContent = [] }
             if let staging {
                 let name = String(members.count)
                 stagingDescriptor = try staging.createFile(name)

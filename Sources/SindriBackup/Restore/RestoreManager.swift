@@ -141,6 +141,13 @@ public struct RestoreManager: Sendable {
                 throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(error); the originals are in \(snapshot) and \(staging.asidePath)")
             }
             staging.remove()
+            // Rolled back completely: the failed attempt leaves no trace in the home.
+            if lock?.createdToolDirectory == true {
+                FileTree.removeTree(home, TOOL_STATE_DIRECTORY)
+            } else {
+                FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
+                FileTree.removeTree(home, snapshot)
+            }
             throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
         }
         succeeded = true

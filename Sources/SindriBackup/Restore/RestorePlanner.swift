@@ -85,7 +85,12 @@ struct RestorePlanner {
             case .merge:
                 if member.kind == .regular, case .regular = existing, MemberPath.parent(path).isEmpty,
                    ShellConfigMerger.mergedNames.contains(path) {
-                    step(.merge, existing: existing)
+                    if let backup = member.inlineContent, let current = lookups.contents(of: path, limit: 16 << 20),
+                       ShellConfigMerger.merge(current: current, backup: backup, label: "") == nil {
+                        step(.skipIdentical, "already has every line of the backup", existing: existing)
+                    } else {
+                        step(.merge, existing: existing)
+                    }
                 } else {
                     let backup = freeBackupName(path, claimed: &claimed, lookups: &lookups)
                     step(.keepBackupAndOverwrite, existing: existing, backup: backup)
@@ -186,6 +191,15 @@ struct DirectoryCache {
             let target = (try? withCPath(name) { try Syscalls.readLinkAt(fd, $0) }) ?? []
             return .symlink(target: target)
         default: return .other
+        }
+    }
+
+    /// The content of an existing small regular file (opened with O_NOFOLLOW).
+    mutating func contents(of path: [UInt8], limit: Int) -> [UInt8]? {
+        let (parentFD, problem) = parent(of: path)
+        guard problem == nil, parentFD >= 0 else { return nil }
+        return try? withCPath(MemberPath.name(path)) { name in
+            try FileContents.read(parentFD, String(cString: name), limit: limit)
         }
     }
 

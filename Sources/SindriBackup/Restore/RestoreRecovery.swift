@@ -246,7 +246,8 @@ enum RestoreRecovery {
 final class HomeLock {
     private let home: Int32
     private let descriptor: Int32
-    private let createdToolDirectory: Bool
+    /// Whether `.sindri` did not exist before this run.
+    let createdToolDirectory: Bool
 
     private init(home: Int32, descriptor: Int32, createdToolDirectory: Bool) {
         self.home = home
