@@ -34,12 +34,19 @@ final class JournalFile: @unchecked Sendable {
         }
     }
 
-    /// Reopens an existing journal to append recovery records.
-    init(home: Int32, existing name: String, records: [JournalRecord]) throws {
+    /// Reopens an existing journal to append recovery records. A torn last line (power lost in
+    /// the middle of a write) is cut off first, so the next record starts on a clean line.
+    init(home: Int32, existing name: String, journal: DecodedJournal) throws {
         self.name = name
-        self.records = records
+        self.records = journal.records
         do {
             descriptor = try FileOpener.openBeneath(home, Self.directory + "/" + name, O_WRONLY | O_APPEND | O_NOFOLLOW)
+            if journal.tornTail != nil {
+                guard ftruncate(descriptor, off_t(journal.validByteCount)) == 0 else {
+                    throw Syscalls.Failure(operation: "ftruncate", errno: sindri_errno())
+                }
+                try Syscalls.sync(descriptor)
+            }
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: Self.directory + "/" + name)
         }
@@ -65,15 +72,20 @@ final class JournalFile: @unchecked Sendable {
         }
     }
 
-    /// All journals in the home, oldest first, with their decoded records.
-    static func all(home: Int32) -> [(name: String, records: [JournalRecord])] {
+    /// All journals in the home, oldest first (identifiers start with the time), decoded.
+    /// A journal that cannot be read or decoded is an error naming it: silently skipping it could
+    /// leave an unfinished restore in place.
+    static func all(home: Int32, includingUndone: Bool = false) throws -> [(name: String, journal: DecodedJournal)] {
         guard let directoryFD = try? FileOpener.openBeneath(home, directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return [] }
         defer { close(directoryFD) }
-        var result: [(String, [JournalRecord])] = []
-        for name in DirectoryListing.names(directoryFD).sorted() where name.hasSuffix(".journal") {
-            guard let bytes = try? FileContents.read(directoryFD, name),
-                  let decoded = try? JournalCodec.decodeJournal(bytes) else { continue }
-            result.append((name, decoded.records))
+        var result: [(String, DecodedJournal)] = []
+        for name in DirectoryListing.names(directoryFD).sorted() where name.hasSuffix(".journal") || (includingUndone && name.hasSuffix(".journal.undone")) {
+            do {
+                let bytes = try FileContents.read(directoryFD, name)
+                result.append((name, try JournalCodec.decodeJournal(bytes)))
+            } catch {
+                throw SindriError(.rollbackFailed, "the journal \(directory)/\(name) is damaged (\(error)); nothing was changed: inspect it and the snapshots in \(TOOL_STATE_DIRECTORY)/restore-snapshots")
+            }
         }
         return result
     }

@@ -46,19 +46,19 @@ struct JournalJSONWriter {
         raw("{\"op\":")
         string(step.operationName)
         raw(",\"path\":")
-        string(Base64Bytes.encode(step.path))
+        string(JournalBase64.encode(step.path))
         switch step {
         case .createDirectory:
             break
         case .placeNew(_, let name), .replace(_, let name):
             raw(",\"staging\":")
-            string(Base64Bytes.encode(name))
+            string(JournalBase64.encode(name))
         case .moveAside(_, let name):
             raw(",\"aside\":")
-            string(Base64Bytes.encode(name))
+            string(JournalBase64.encode(name))
         case .keepBackup(_, let backupPath):
             raw(",\"backup\":")
-            string(Base64Bytes.encode(backupPath))
+            string(JournalBase64.encode(backupPath))
         case .setAttributes(_, let previous):
             raw(",\"previous\":{\"mode\":")
             integer(previous.mode)

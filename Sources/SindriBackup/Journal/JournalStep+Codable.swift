@@ -13,16 +13,16 @@ extension JournalStep: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(operationName, forKey: .op)
-        try container.encode(Base64Bytes.encode(path), forKey: .path)
+        try container.encode(JournalBase64.encode(path), forKey: .path)
         switch self {
         case .createDirectory:
             break
         case .placeNew(_, let name), .replace(_, let name):
-            try container.encode(Base64Bytes.encode(name), forKey: .staging)
+            try container.encode(JournalBase64.encode(name), forKey: .staging)
         case .moveAside(_, let name):
-            try container.encode(Base64Bytes.encode(name), forKey: .aside)
+            try container.encode(JournalBase64.encode(name), forKey: .aside)
         case .keepBackup(_, let backupPath):
-            try container.encode(Base64Bytes.encode(backupPath), forKey: .backup)
+            try container.encode(JournalBase64.encode(backupPath), forKey: .backup)
         case .setAttributes(_, let previous):
             try container.encode(previous, forKey: .previous)
         }
@@ -34,7 +34,7 @@ extension JournalStep: Codable {
         let op = try container.decode(String.self, forKey: .op)
         func bytes(_ key: CodingKeys) throws -> [UInt8] {
             let text = try container.decode(String.self, forKey: key)
-            guard let value = Base64Bytes.decode(text) else {
+            guard let value = JournalBase64.decode(text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: key, in: container, debugDescription: "not valid base64")
             }
@@ -60,7 +60,7 @@ extension JournalStep: Codable {
 }
 
 /// Base64 for byte paths (standard alphabet, padded).
-enum Base64Bytes {
+enum JournalBase64 {
     static func encode(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
     }

@@ -4,11 +4,11 @@
 /// so every transition, including crash recovery, is tested without a file system.
 ///
 /// ```
-/// idle --begin--> begun --willPerform--> applying --commit--> committing --...--> committed
-///                   |                       |                     |
-///                   +--------fail-----------+--------fail---------+--> rollingBack --> rolledBack
-///                                                                                  \-> rollbackFailed
-/// idle --recover(journal)--> [truncate] --> rollingBack ... (or finished at once)
+/// idle -begin-> begun -willPerform/didPerform-> applying -commit-> committing
+///   committing -didSyncDirectories-> (committed record) -didRecordCommit-> committed
+///   committing -fail (committed record not durable)-> commitUncertain
+///   begun | applying | committing -fail-> rollingBack -didUndo/undoFailed...-> rolledBack | rollbackFailed
+/// idle -recover(journal)-> [truncateJournal -didTruncateJournal->] rollingBack ... (or finished at once)
 /// ```
 ///
 /// An event that is not valid in the current state returns ``TransactionAction/invalid(reason:)``
@@ -33,6 +33,9 @@ public struct RestoreTransaction: Sendable {
         case rolledBack
         /// Rollback ended with failures (or recovery found a journal it cannot use).
         case rollbackFailed(reason: String, failures: [UndoFailure])
+        /// Writing the `committed` record failed, so whether it is on disk is unknown; see
+        /// ``TransactionOutcome/commitUncertain(reason:)``.
+        case commitUncertain(reason: String)
     }
 
     private enum Phase: Sendable {
@@ -45,6 +48,7 @@ public struct RestoreTransaction: Sendable {
         case rollingBack(undo: [PlannedUndo], position: Int, failures: [UndoFailure])
         case rolledBack
         case rollbackFailed(reason: String, failures: [UndoFailure])
+        case commitUncertain(reason: String)
     }
 
     /// The header written by `begin` (or read back by `recover`).
@@ -58,7 +62,8 @@ public struct RestoreTransaction: Sendable {
     private var usedAsideNames: Set<[UInt8]> = []
     private var usedStagingNames: Set<[UInt8]> = []
     private var usedBackupPaths: Set<[UInt8]> = []
-    private var holders = OriginalHolders()
+    /// Paths whose original was parked and that no step has filled yet: where a `replace` may go.
+    private var openHoles: Set<[UInt8]> = []
 
     /// A transaction in state `idle`.
     public init() {}
@@ -75,6 +80,7 @@ public struct RestoreTransaction: Sendable {
         case .rollingBack(let undo, let position, _): .rollingBack(remaining: Array(undo[position...]))
         case .rolledBack: .rolledBack
         case .rollbackFailed(let reason, let failures): .rollbackFailed(reason: reason, failures: failures)
+        case .commitUncertain(let reason): .commitUncertain(reason: reason)
         }
     }
 
@@ -96,7 +102,8 @@ public struct RestoreTransaction: Sendable {
     /// Announces a batch of steps: their intents are written and fsynced once, then the
     /// applier performs them in order. Refused while earlier steps are still in flight, for a
     /// malformed step, for a staging or aside name or backup path used twice, and for a `replace`
-    /// whose original was not parked first (the original would be destroyed).
+    /// that does not fill the hole left by parking the original first (the original, or content
+    /// the restore placed, would be destroyed by the rename).
     public mutating func willPerform(_ batch: [JournalStep]) -> TransactionAction {
         let performed: Int
         switch phase {
@@ -167,8 +174,17 @@ public struct RestoreTransaction: Sendable {
     /// Something went wrong while applying or committing (an I/O error, `ENOSPC`, a checksum
     /// mismatch found late, a signal): undo every recorded step, newest first, including the ones
     /// in flight (they may have happened).
+    ///
+    /// One exception: if writing or syncing the `committed` record itself failed, that record may
+    /// or may not be on disk. Undoing now could leave a half-undone home behind a journal that
+    /// says "committed" (the `rollbackStarted` after it is no more durable than it was), so
+    /// nothing is undone: the home holds the complete restore, which is right for either reading
+    /// of the journal, and the next run's recovery settles it from what the disk actually has.
     public mutating func fail(reason: String) -> TransactionAction {
         switch phase {
+        case .committing(directoriesSynced: true):
+            phase = .commitUncertain(reason: reason)
+            return .finish(appendAndSync: [], outcome: .commitUncertain(reason: reason))
         case .begun, .applying, .committing:
             return startRollback(UndoPlanner.rollbackPlan(for: steps), reason: reason)
         case .idle:
@@ -177,7 +193,7 @@ public struct RestoreTransaction: Sendable {
             return invalid("fail: already committed; undo a completed restore with JournalRecovery.undoCompleted")
         case .awaitingTruncation, .rollingBack:
             return invalid("fail: already rolling back; report a failed undo with undoFailed")
-        case .rolledBack, .rollbackFailed:
+        case .rolledBack, .rollbackFailed, .commitUncertain:
             return invalid("fail: the transaction is over (state \(state))")
         }
     }
@@ -280,7 +296,7 @@ public struct RestoreTransaction: Sendable {
 
     private func admissionProblem(_ batch: [JournalStep]) -> String? {
         var asides = usedAsideNames, stagings = usedStagingNames, backups = usedBackupPaths
-        var parked = holders
+        var holes = openHoles
         for step in batch {
             if let problem = step.validationProblem { return problem }
             switch step {
@@ -292,13 +308,13 @@ public struct RestoreTransaction: Sendable {
                 if !stagings.insert(name).inserted { return "staging name \(JournalPath.display(name)) is used twice" }
             case .replace(let path, let name):
                 if !stagings.insert(name).inserted { return "staging name \(JournalPath.display(name)) is used twice" }
-                if !parked.hasHolder(forExactPath: path) {
+                if holes.remove(path) == nil {
                     return "replace \(JournalPath.display(path)) without moving its original aside or to a backup first"
                 }
             case .createDirectory, .setAttributes:
                 break
             }
-            if let holder = step.originalHolder { parked.record(path: step.path, holder: holder) }
+            Self.updateHoles(&holes, for: step)
         }
         return nil
     }
@@ -310,8 +326,17 @@ public struct RestoreTransaction: Sendable {
         case .placeNew(_, let name), .replace(_, let name): usedStagingNames.insert(name)
         case .createDirectory, .setAttributes: break
         }
-        if let holder = step.originalHolder { holders.record(path: step.path, holder: holder) }
+        Self.updateHoles(&openHoles, for: step)
         steps.append(step)
+    }
+
+    /// Parking an original opens a hole at its path; placing anything there fills it.
+    private static func updateHoles(_ holes: inout Set<[UInt8]>, for step: JournalStep) {
+        switch step {
+        case .moveAside(let path, _), .keepBackup(let path, _): holes.insert(path)
+        case .replace(let path, _), .placeNew(let path, _), .createDirectory(let path): holes.remove(path)
+        case .setAttributes: break
+        }
     }
 
     /// Takes the header and steps from a journal being recovered.

@@ -57,6 +57,11 @@ public enum TransactionOutcome: Sendable, Hashable {
     case nothingToRecover
     /// Recovery found a journal it cannot trust: touch nothing, point the user at the snapshot.
     case journalUnusable(reason: String)
+    /// Writing or syncing the `committed` record failed: it may or may not be on disk. The home
+    /// holds the complete restore. Leave `txn-<id>/` and the journal as they are and report the
+    /// error; the next `sindri restore`/`rollback` recovers from what the disk has (`committed`:
+    /// keep the restore; otherwise: roll it back).
+    case commitUncertain(reason: String)
 }
 
 /// An undo operation that could not be carried out.

@@ -10,7 +10,7 @@ enum UndoPlanner {
     /// one of its parent directories was parked earlier in the transaction, only while that
     /// original is still parked.
     static func rollbackOperations(for steps: [JournalStep]) -> [UndoOperation] {
-        var holders = OriginalHolders()
+        var holders = JournalOriginalHolders()
         var operations: [UndoOperation] = []
         operations.reserveCapacity(steps.count)
         for step in steps {
@@ -72,7 +72,7 @@ enum UndoPlanner {
 }
 
 /// For each home path whose original was parked, where it went (the latest such step wins).
-struct OriginalHolders {
+struct JournalOriginalHolders {
     private var byPath: [[UInt8]: (index: Int, holder: JournalLocation)] = [:]
     private var counter = 0
 
@@ -80,9 +80,6 @@ struct OriginalHolders {
         byPath[path] = (counter, holder)
         counter += 1
     }
-
-    /// Whether `path` itself has a parked original.
-    func hasHolder(forExactPath path: [UInt8]) -> Bool { byPath[path] != nil }
 
     /// The most recently parked original among `path` and its parent directories.
     func nearestHolder(coveringPath path: [UInt8]) -> JournalLocation? {

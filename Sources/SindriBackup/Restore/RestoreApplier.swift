@@ -33,6 +33,7 @@ final class RestoreApplier {
     /// What ended up at each archive path (for hard links): placed from the archive or kept.
     private var placed: Set<[UInt8]> = []
     private var uniqueCounter = 0
+    private var attributedDirectories: Set<[UInt8]> = []
 
     init(home: Int32, staging: StagingArea, journal: JournalFile, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
         self.home = home
@@ -101,6 +102,48 @@ final class RestoreApplier {
     // MARK: - Steps
 
     private func prepare(_ step: RestorePlanner.Step) throws -> [Pending] {
+        let path = step.planned.path
+        return try rememberParentAttributes(of: path) + prepareChange(step)
+    }
+
+    /// Records an existing directory's mode, owner and mtime before the first change inside it,
+    /// so that a rollback gives it back its exact mtime (adding or removing entries changes it).
+    private func rememberParentAttributes(of path: [UInt8]) throws -> [Pending] {
+        let parent = MemberPath.parent(path)
+        guard !attributedDirectories.contains(parent), !createdDirectories.contains(where: { $0.path == parent }) else { return [] }
+        attributedDirectories.insert(parent)
+        let info: stat
+        do {
+            if parent.isEmpty {
+                info = try Syscalls.fileStatus(home)
+            } else {
+                let (grandparent, name) = try parentOf(parent)
+                info = try withCPath(name) { try Syscalls.lstatAt(grandparent, $0) }
+            }
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: PathBytes.display(parent))
+        }
+        let attributes = FileAttributes(
+            mode: UInt32(info.st_mode) & 0o7777, uid: info.st_uid, gid: info.st_gid,
+            mtimeSeconds: Int64(info.st_mtim.tv_sec), mtimeNanoseconds: UInt32(info.st_mtim.tv_nsec))
+        return [Pending(step: .setAttributes(path: parent, previous: attributes), run: {}, places: nil)]
+    }
+
+    /// The original's exact attributes (mtime to the nanosecond) before it is replaced: the
+    /// snapshot's tar keeps whole seconds only, so a rollback sets them again from the journal.
+    private func originalAttributes(of path: [UInt8]) throws -> [Pending] {
+        let (parent, name) = try parentOf(path)
+        let info: stat
+        do { info = try withCPath(name) { try Syscalls.lstatAt(parent, $0) } } catch let failure as Syscalls.Failure {
+            throw failure.error(path: PathBytes.display(path))
+        }
+        let attributes = FileAttributes(
+            mode: UInt32(info.st_mode) & 0o7777, uid: info.st_uid, gid: info.st_gid,
+            mtimeSeconds: Int64(info.st_mtim.tv_sec), mtimeNanoseconds: UInt32(info.st_mtim.tv_nsec))
+        return [Pending(step: .setAttributes(path: path, previous: attributes), run: {}, places: nil)]
+    }
+
+    private func prepareChange(_ step: RestorePlanner.Step) throws -> [Pending] {
         let member = archive.members[step.memberIndex]
         let path = step.planned.path
         switch step.planned.action {
@@ -115,9 +158,10 @@ final class RestoreApplier {
             let staged = try stage(member)
             return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
         case .overwrite, .merge:
+            let original = try originalAttributes(of: path)
             let aside = nextName("a")
             let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
-            return [
+            return original + [
                 Pending(step: .moveAside(path: path, asideName: aside), run: { [unowned self] in
                     let (parent, name) = try parentOf(path)
                     try withCPath(name) { source in try withCPath(aside) { try Syscalls.renameAt(parent, source, staging.asideDescriptor, $0) } }
@@ -126,8 +170,9 @@ final class RestoreApplier {
             ]
         case .keepBackupAndOverwrite:
             guard let backup = step.planned.backupPath else { return [] }
+            let original = try originalAttributes(of: path)
             let staged = try stage(member)
-            return [
+            return original + [
                 Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in
                     let (parent, name) = try parentOf(path)
                     try withCPath(name) { source in

@@ -129,10 +129,6 @@ public struct RestoreManager: Sendable {
         let restored: Int
         do {
             restored = try applier.apply()
-            // Stage 5: commit.
-            journal.append(.commitStarted)
-            journal.append(.committed)
-            try journal.flush(durable: true)
         } catch {
             let reason = (error as? SindriError)?.message ?? "\(error)"
             do {
@@ -149,6 +145,17 @@ public struct RestoreManager: Sendable {
                 FileTree.removeTree(home, snapshot)
             }
             throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
+        }
+        // Stage 5: commit. Everything is on disk (syncfs); the commit record makes it final. If
+        // that record cannot be made durable, undoing now could leave a half-undone home behind a
+        // commit that did reach the disk: leave the complete restore in place and say so.
+        journal.append(.commitStarted)
+        journal.append(.committed)
+        do {
+            try journal.flush(durable: true)
+        } catch {
+            succeeded = true
+            throw SindriError(.io, "the restore was applied, but recording its commit failed (\(error)); the next sindri restore or rollback decides from what reached the disk")
         }
         succeeded = true
         staging.remove()

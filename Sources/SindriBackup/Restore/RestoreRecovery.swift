@@ -26,14 +26,14 @@ enum RestoreRecovery {
     /// back. Returns a note for the user when it did.
     static func recoverUnfinished(home: Int32) throws -> String? {
         var notes: [String] = []
-        for (name, records) in JournalFile.all(home: home) {
-            switch JournalRecovery.plan(from: records) {
+        for (name, decoded) in try JournalFile.all(home: home) {
+            switch JournalRecovery.plan(from: decoded.records) {
             case .nothingToDo:
                 continue
             case .inconsistent(let violation):
                 throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(name) is inconsistent (\(violation)); nothing was changed: inspect it and the snapshots in \(RestoreSnapshot.directory)")
             case .rollBack(let plan):
-                let journal = try JournalFile(home: home, existing: name, records: records)
+                let journal = try JournalFile(home: home, existing: name, journal: decoded)
                 let staging = try? StagingArea(homeDescriptor: home, existingIdentifier: plan.header.transactionID)
                 journal.append(.rollbackStarted(reason: "interrupted restore found by a later run"))
                 try journal.flush(durable: true)
@@ -42,7 +42,31 @@ enum RestoreRecovery {
                 notes.append("an interrupted restore (\(plan.header.transactionID)) was found and rolled back first")
             }
         }
+        if removeOrphans(home: home) > 0, notes.isEmpty {
+            notes.append("an interrupted restore had not changed the home yet; its leftovers in \(TOOL_STATE_DIRECTORY) were removed")
+        }
         return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
+    /// Removes what a run killed before its journal began leaves behind: a `txn-<id>` directory
+    /// with staged copies, a half-written snapshot. Only called with the home's lock held, so no
+    /// other run is using them.
+    @discardableResult
+    static func removeOrphans(home: Int32) -> Int {
+        guard let toolDirectory = try? FileOpener.openBeneath(home, TOOL_STATE_DIRECTORY, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return 0 }
+        defer { close(toolDirectory) }
+        var removed = 0
+        for name in DirectoryListing.names(toolDirectory) where name.hasPrefix("txn-") {
+            FileTree.removeTree(toolDirectory, name)
+            removed += 1
+        }
+        if let snapshots = try? FileOpener.openBeneath(home, RestoreSnapshot.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+            defer { close(snapshots) }
+            for name in DirectoryListing.names(snapshots) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                _ = unlinkat(snapshots, name, 0)
+            }
+        }
+        return removed
     }
 
     /// Runs undo operations in order, recording each in the journal; ends with `rolledBack`, or
@@ -104,7 +128,10 @@ enum RestoreRecovery {
             defer { close(parent) }
             try withCPath(name) { entry in
                 if geteuid() == 0 { _ = fchownat(parent, entry, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) }
-                _ = fchmodat(parent, entry, mode_t(attributes.mode & 0o7777), 0)
+                // fchmodat follows symlinks: never chmod through one (it could point outside the home).
+                if let info = try? Syscalls.lstatAt(parent, entry), !info.isSymlink {
+                    _ = fchmodat(parent, entry, mode_t(attributes.mode & 0o7777), 0)
+                }
                 var times = [timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds)),
                              timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds))]
                 _ = utimensat(parent, entry, &times, AT_SYMLINK_NOFOLLOW)
@@ -165,7 +192,8 @@ enum RestoreRecovery {
 
     static func snapshots(home: Int32) -> [RestoreSnapshotInfo] {
         var result: [RestoreSnapshotInfo] = []
-        for (name, records) in JournalFile.all(home: home) {
+        for (name, decoded) in (try? JournalFile.all(home: home, includingUndone: true)) ?? [] {
+            let records = decoded.records
             guard case .begin(let header)? = records.first else { continue }
             let status: String
             switch JournalRecovery.status(of: records) {
@@ -185,7 +213,7 @@ enum RestoreRecovery {
     /// one named by `identifier`). Returns a description of what was undone.
     static func rollback(home: Int32, identifier: String?) throws -> String {
         if identifier == nil, let note = try recoverUnfinished(home: home) { return note }
-        let journals = JournalFile.all(home: home).filter { $0.name.hasSuffix(".journal") }
+        let journals = try JournalFile.all(home: home).map { (name: $0.name, records: $0.journal.records) }
         let candidates = journals.filter { item in
             if case .success(.committed) = JournalRecovery.status(of: item.records) {
                 guard let identifier else { return true }
@@ -194,7 +222,8 @@ enum RestoreRecovery {
             return false
         }
         guard let target = candidates.last else {
-            throw SindriError(.invalidArgument, identifier.map { "no completed restore with snapshot id \($0)" } ?? "nothing to roll back: no restore has been made in this home")
+            if let identifier { throw SindriError(.invalidArgument, "no completed restore with snapshot id \(identifier)") }
+            return "nothing to roll back: no completed restore remains to be undone in this home"
         }
         let undo: CompletedRestoreUndo
         do { undo = try JournalRecovery.undoCompleted(records: target.records) } catch {
@@ -221,7 +250,7 @@ enum RestoreRecovery {
 
     /// Keeps the newest `keep` completed restores' snapshots and journals; removes older ones.
     static func prune(home: Int32, keep: Int) {
-        let journals = JournalFile.all(home: home)
+        guard let journals = try? JournalFile.all(home: home, includingUndone: true).map({ (name: $0.name, records: $0.journal.records) }) else { return }
         let finished = journals.filter { item in
             if case .success(let status) = JournalRecovery.status(of: item.records) { return status.isFinal }
             return false

@@ -1,0 +1,79 @@
+/// Rules and helpers for the byte paths the journal stores.
+///
+/// A journal is read back from disk by the next process, so it is input like any other: a
+/// path that could leave the home (`..`, absolute, NUL) is rejected when decoded and when a step is
+/// recorded, instead of being trusted by the undo that would follow it.
+enum JournalPath {
+    /// Whether `path` is a clean relative path below the home: components separated by single
+    /// `/`, none empty, `.` or `..`, no NUL. The empty path (the home itself) is allowed.
+    static func isValidHomePath(_ path: [UInt8]) -> Bool {
+        if path.isEmpty { return true }
+        if path.contains(0) { return false }
+        for component in path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if component.isEmpty { return false }
+            if component.elementsEqual([UInt8(ascii: ".")]) { return false }
+            if component.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return false }
+        }
+        return true
+    }
+
+    /// Whether `name` is one file name usable inside the aside or staging directory.
+    static func isValidName(_ name: [UInt8]) -> Bool {
+        !name.isEmpty && !name.contains(0) && !name.contains(UInt8(ascii: "/"))
+            && name != [UInt8(ascii: ".")] && name != [UInt8(ascii: "."), UInt8(ascii: ".")]
+    }
+
+    /// Whether `ancestor` is `path` itself or one of its parent directories (component-wise).
+    static func isSameOrAncestor(_ ancestor: [UInt8], of path: [UInt8]) -> Bool {
+        if ancestor.isEmpty { return true }
+        guard path.count >= ancestor.count, path.starts(with: ancestor) else { return false }
+        return path.count == ancestor.count || path[ancestor.count] == UInt8(ascii: "/")
+    }
+
+    /// The parent directory of a home path (`a/b/c` -> `a/b`, `a` -> the home itself).
+    static func parent(of path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: UInt8(ascii: "/")) else { return [] }
+        return Array(path[..<slash])
+    }
+
+    /// A single-line printable rendering: printable ASCII and valid UTF-8 kept, everything else
+    /// escaped as `\xNN` (so a hostile name cannot forge a line in a message).
+    static func display(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var valid = true
+        var scalars: [Unicode.Scalar] = []
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): scalars.append(scalar)
+            case .emptyInput: break loop
+            case .error: valid = false; break loop
+            }
+        }
+        func hex(_ byte: UInt8) -> String {
+            let digits = Array("0123456789abcdef")
+            return "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+        }
+        if valid {
+            for scalar in scalars {
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\\" {
+                    out += scalar == "\\" ? "\\\\" : hex(UInt8(scalar.value))
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        } else {
+            for byte in bytes {
+                if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                } else if byte == UInt8(ascii: "\\") {
+                    out += "\\\\"
+                } else {
+                    out += hex(byte)
+                }
+            }
+        }
+        return out
+    }
+}

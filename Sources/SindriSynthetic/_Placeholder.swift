@@ -1,2 +1,0 @@
-// placeholder until the generator lands
-enum SindriSyntheticPlaceholder {}
