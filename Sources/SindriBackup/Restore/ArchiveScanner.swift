@@ -68,8 +68,8 @@ final class ArchiveScanner {
 
     private enum Current { case none, manifest, checksums, summary, file(Int), other }
 
-    /// Hashes the data members' compressed bytes (what the manifest checksum covers).
-    private var framing = DataMemberHasher()
+    /// SHA256 of the data members' compressed bytes (what the manifest checksum covers).
+    private var dataChecksum: String?
 
     init(staging: StagingArea?, availableBytes: UInt64?, force: Bool) {
         self.staging = staging
@@ -84,41 +84,19 @@ final class ArchiveScanner {
     /// Reads `descriptor` to its end and returns the validated archive; throws a `SindriError`
     /// naming the first problem.
     func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
-        var boundaries: [GzipMemberBoundary] = []
-        let decoder: GzipStreamDecoder
+        let inflater = ArchiveInflater(descriptor: descriptor, name: name)
+        let inflated: ArchiveInflater.Summary
         do {
-            decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { boundaries.append($0) })
-        } catch {
-            throw SindriError(.internal, "cannot start the gzip decoder: \(error)")
-        }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var offset = 0
-        do {
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { buffer -> Int in
-                    do { return try Syscalls.readSome(descriptor, into: buffer) } catch let failure as Syscalls.Failure {
-                        throw failure.error(path: name)
-                    }
-                }
-                if count == 0 { break }
-                try chunk.withUnsafeBytes { raw in
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                    try decoder.feed(bytes) { output in
-                        try reader.consume(output) { event in try handle(event) }
-                    }
-                    framing.consume(bytes, at: offset, boundaries: boundaries)
-                }
-                offset += count
+            inflated = try inflater.run { output in
+                try reader.consume(output) { event in try handle(event) }
             }
-            try decoder.finish()
             try reader.finish()
-        } catch let error as CodecError {
-            throw archiveError(error.kind == .empty ? "the archive is empty" : "the gzip stream is damaged: \(error.message)", name)
         } catch let error as TarFormatError {
             throw archiveError("the tar structure is damaged: \(error)", name)
         } catch let error as ChecksumList.FormatError {
             throw archiveError("\(error)", name)
         }
+        dataChecksum = inflated.dataChecksum
         try closeStagingFile()
         guard let manifest else { throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", name) }
         let checked = try verifyChecksums(name)
@@ -126,8 +104,8 @@ final class ArchiveScanner {
         let regular = members.filter { $0.kind == .regular }
         let report = VerificationReport(
             manifest: manifest, members: memberCount, regularFiles: regular.count,
-            contentBytes: regular.reduce(0) { $0 + $1.size }, compressedBytes: UInt64(offset),
-            gzipMembers: boundaries.count, checkedChecksums: checked, archiveChecksumVerified: archiveChecksum, notes: notes)
+            contentBytes: regular.reduce(0) { $0 + $1.size }, compressedBytes: UInt64(inflated.compressedBytes),
+            gzipMembers: inflated.gzipMembers, checkedChecksums: checked, archiveChecksumVerified: archiveChecksum, notes: notes)
         return ScannedArchive(manifest: manifest, members: members, report: report)
     }
 
@@ -341,7 +319,9 @@ final class ArchiveScanner {
             notes.append("the manifest carries no archive checksum ('pending')")
             return false
         }
-        let actual = framing.finalize()
+        guard let actual = dataChecksum else {
+            throw SindriError(.verificationFailed, "\(name): the archive's data members are not in the framing its checksum was made over", path: name)
+        }
         guard actual == expected else {
             throw SindriError(.verificationFailed, "\(name): archive checksum mismatch (manifest \(expected.prefix(12))..., data \(actual.prefix(12))...)", path: name)
         }
@@ -349,67 +329,3 @@ final class ArchiveScanner {
     }
 }
 
-/// Follows the gzip member framing of our archives and hashes the compressed bytes of the data
-/// members (subfield `SB`), which is what the manifest's checksum covers. A data member's length
-/// comes from its own header; a plain member's (the manifest's, or any other tool's) from the
-/// decoder's reported boundaries, which are known for every member that ended in the chunks
-/// decoded so far.
-struct DataMemberHasher {
-    private var hasher = SHA256()
-    private var memberStart = 0
-    private var state: State = .header
-    private var carry: [UInt8] = []
-
-    private enum State {
-        case header                    // reading the next member's first 24 bytes
-        case plain                     // not a block member: skip to the decoder's boundary
-        case data(end: Int)            // an SB member: hash up to `end`
-        case done                      // the trailer started
-    }
-
-    mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, boundaries: [GzipMemberBoundary]) {
-        var position = offset
-        let end = offset + bytes.count
-        while position < end {
-            switch state {
-            case .done:
-                return
-            case .header:
-                let take = min(BlockMemberHeader.size - carry.count, end - position)
-                carry.append(contentsOf: bytes[(position - offset)..<(position - offset + take)])
-                position += take
-                guard carry.count == BlockMemberHeader.size else { return }
-                if let header = carry.withUnsafeBytes({ BlockMemberHeader.parse($0) }) {
-                    if header.kind == .data {
-                        carry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                        state = .data(end: memberStart + header.compressedLength)
-                    } else {
-                        state = .done
-                    }
-                } else {
-                    state = .plain
-                }
-                carry.removeAll(keepingCapacity: true)
-            case .plain:
-                guard let boundary = boundaries.last(where: { $0.compressedOffset == memberStart }) else { return }
-                let memberEnd = boundary.compressedOffset + boundary.compressedLength
-                guard memberEnd <= end else { return }
-                position = max(position, memberEnd)
-                memberStart = memberEnd
-                state = .header
-            case .data(let memberEnd):
-                let stop = min(memberEnd, end)
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[(position - offset)..<(stop - offset)]))
-                position = stop
-                if position == memberEnd {
-                    memberStart = memberEnd
-                    state = .header
-                }
-            }
-        }
-    }
-
-    func finalize() -> String {
-        hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}

@@ -34,6 +34,8 @@ final class RestoreApplier {
     private var placed: Set<[UInt8]> = []
     private var uniqueCounter = 0
     private var attributedDirectories: Set<[UInt8]> = []
+    /// Directories known to exist (or to be created by an earlier step of this restore).
+    private var knownDirectories: Set<[UInt8]> = []
 
     init(home: Int32, staging: StagingArea, journal: JournalFile, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
         self.home = home
@@ -103,7 +105,31 @@ final class RestoreApplier {
 
     private func prepare(_ step: RestorePlanner.Step) throws -> [Pending] {
         let path = step.planned.path
-        return try rememberParentAttributes(of: path) + prepareChange(step)
+        return try implicitParents(of: path) + rememberParentAttributes(of: path) + prepareChange(step)
+    }
+
+    /// Archives without directory members (the original tool's held only files) still restore:
+    /// missing parent directories are created (mode 0755), like `tar -x` does.
+    private func implicitParents(of path: [UInt8]) throws -> [Pending] {
+        var pending: [Pending] = []
+        for ancestor in MemberPath.ancestors(path) where !knownDirectories.contains(ancestor) {
+            if createdDirectories.contains(where: { $0.path == ancestor }) { knownDirectories.insert(ancestor); continue }
+            switch lookups.state(of: ancestor) {
+            case .directory:
+                knownDirectories.insert(ancestor)
+            case .missing:
+                pending += try rememberParentAttributes(of: ancestor)
+                knownDirectories.insert(ancestor)
+                attributedDirectories.insert(ancestor)
+                pending.append(Pending(step: .createDirectory(path: ancestor), run: { [unowned self] in
+                    let (parent, name) = try parentOf(ancestor)
+                    try withCPath(name) { try Syscalls.makeDirectoryAt(parent, $0, mode: 0o755) }
+                }, places: ancestor))
+            default:
+                throw SindriError(.unsafeArchive, "\(PathBytes.display(path)): a parent in the home is not a directory")
+            }
+        }
+        return pending
     }
 
     /// Records an existing directory's mode, owner and mtime before the first change inside it,

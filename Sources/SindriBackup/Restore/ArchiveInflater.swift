@@ -1,0 +1,220 @@
+import CSindriSystem
+import Crypto
+import Dispatch
+import Foundation
+import SindriArchive
+import SindriCodecs
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Inflates an archive to its tar stream, in parallel when the archive is ours.
+///
+/// Our archives are a stored manifest member followed by self-describing block members (their
+/// gzip FEXTRA records each member's sizes), so whole members can be cut out of the input as it
+/// arrives, from a file or a pipe alike, and inflated on all cores with libdeflate, which checks
+/// each member's CRC32 and length. Anything else (another tool's gzip, or a member without our
+/// header) continues through zlib's streaming inflater from that point on. Either way the whole
+/// stream is read to its end, and trailing garbage is an error.
+final class ArchiveInflater {
+    /// What the inflater saw.
+    struct Summary {
+        var gzipMembers = 0
+        var compressedBytes = 0
+        /// SHA256 of the data members' compressed bytes, when every member was framed.
+        var dataChecksum: String?
+    }
+
+    private let descriptor: Int32
+    private let name: String
+    private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Largest member accepted on the parallel path (a hostile header cannot make us allocate more).
+    private static let maximumMember = BlockMemberCompressor.maximumBlockSize
+
+    init(descriptor: Int32, name: String) {
+        self.descriptor = descriptor
+        self.name = name
+    }
+
+    private var buffer: [UInt8] = []
+    private var start = 0          // first unconsumed byte in `buffer`
+    private var consumedBefore = 0 // absolute offset of buffer[0]
+    private var endOfInput = false
+
+    /// Drops consumed bytes (only between batches: batch offsets point into `buffer`).
+    private func compact() {
+        guard start > 0 else { return }
+        buffer.removeFirst(start)
+        consumedBefore += start
+        start = 0
+    }
+
+    private func fill(minimum: Int) throws {
+        while buffer.count - start < minimum && !endOfInput {
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: 4 << 20))
+            let count = try buffer.withUnsafeMutableBytes { raw -> Int in
+                do {
+                    return try Syscalls.readSome(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
+                } catch let failure as Syscalls.Failure { throw failure.error(path: name) }
+            }
+            buffer.removeLast(buffer.count - old - count)
+            if count == 0 { endOfInput = true }
+        }
+    }
+
+    private enum Framing { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
+
+    /// Runs the whole input through, delivering the tar stream in order to `sink`.
+    func run(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary {
+        var summary = Summary()
+        var hasher = SHA256()
+        var first = true
+        var framedToTheEnd = true
+        let decompressors = try (0..<workers).map { _ in try GzipMemberDecompressor() }
+        while true {
+            compact()
+            // Collect a batch of whole members.
+            var batch: [(offset: Int, length: Int, uncompressed: Int, isData: Bool)] = []
+            var batchBytes = 0
+            var foreign = false
+            while batch.count < workers * 4 && batchBytes < 16 << 20 {
+                let cursor = start + batch.reduce(0) { $0 + $1.length }
+                try fill(minimum: cursor - start + BlockMemberHeader.size)
+                if cursor >= buffer.count { break }
+                var framing = frame(at: cursor, first: first && batch.isEmpty)
+                if case .needMore = framing {
+                    try fill(minimum: cursor - start + 1 << 16)
+                    framing = frame(at: cursor, first: first && batch.isEmpty)
+                }
+                guard case .member(let length, let uncompressed, let isData, _) = framing else {
+                    foreign = true
+                    break
+                }
+                try fill(minimum: cursor - start + length)
+                guard buffer.count - cursor >= length else { foreign = true; break }  // truncated: let zlib say so
+                batch.append((cursor, length, uncompressed, isData))
+                batchBytes += length
+            }
+            if !batch.isEmpty {
+                first = false
+                var outputs = [[UInt8]](repeating: [], count: batch.count)
+                var failures = [Error?](repeating: nil, count: batch.count)
+                let workerCount = min(workers, batch.count)
+                let members = batch
+                buffer.withUnsafeBytes { raw in
+                    outputs.withUnsafeMutableBufferPointer { outputs in
+                        failures.withUnsafeMutableBufferPointer { failures in
+                            let (outputsBase, failuresBase) = (outputs.baseAddress!, failures.baseAddress!)
+                            nonisolated(unsafe) let shared = (raw, outputsBase, failuresBase, decompressors)
+                            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                                let (raw, outputs, failures, decompressors) = shared
+                                var index = worker
+                                while index < members.count {
+                                    let member = members[index]
+                                    do {
+                                        outputs[index] = try decompressors[worker].decompressMember(
+                                            UnsafeRawBufferPointer(rebasing: raw[member.offset..<(member.offset + member.length)]),
+                                            uncompressedSize: member.uncompressed)
+                                    } catch {
+                                        failures[index] = error
+                                    }
+                                    index += workerCount
+                                }
+                            }
+                        }
+                    }
+                }
+                for (index, member) in batch.enumerated() {
+                    if let failure = failures[index] {
+                        throw SindriError(.archiveCorrupt, "\(name): gzip member at byte \(consumedBefore + member.offset) is damaged: \((failure as? CodecError)?.message ?? "\(failure)")", path: name)
+                    }
+                    if member.isData {
+                        buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[member.offset..<(member.offset + member.length)])) }
+                    }
+                    try outputs[index].withUnsafeBytes { try sink($0) }
+                    summary.gzipMembers += 1
+                }
+                start += batchBytes
+                summary.compressedBytes = consumedBefore + start
+            }
+            if foreign {
+                framedToTheEnd = false
+                break
+            }
+            if batch.isEmpty {
+                try fill(minimum: 1)
+                if buffer.count == start && endOfInput { break }
+            }
+        }
+        if summary.gzipMembers == 0 && buffer.count == start && endOfInput {
+            throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
+        }
+        if !framedToTheEnd {
+            // Streaming from here on: another tool's gzip, or damage that zlib will name.
+            let decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { _ in summary.gzipMembers += 1 })
+            do {
+                while true {
+                    try fill(minimum: 1)
+                    if buffer.count == start { break }
+                    try buffer.withUnsafeBytes { raw in
+                        try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start...]), output: sink)
+                    }
+                    consumedBefore += buffer.count
+                    buffer.removeAll(keepingCapacity: true)
+                    start = 0
+                }
+                try decoder.finish()
+            } catch let error as CodecError {
+                let message: String
+                if error.kind == .empty {
+                    message = "the archive is empty"
+                } else if error.kind == .notGzip && summary.gzipMembers > 0 {
+                    message = "unexpected data after the last gzip member (at byte \(summary.compressedBytes)): the file is damaged or has something appended"
+                } else {
+                    message = "the gzip stream is damaged: \(error.message)"
+                }
+                throw SindriError(.archiveCorrupt, "\(name): \(message)", path: name)
+            }
+            summary.compressedBytes = consumedBefore
+            return summary
+        }
+        summary.dataChecksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return summary
+    }
+
+    /// Recognizes the member at `offset`: a stored member (the manifest's) or a block member.
+    private func frame(at offset: Int, first: Bool) -> Framing {
+        buffer.withUnsafeBytes { raw -> Framing in
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[offset...])
+            if let header = BlockMemberHeader.parse(bytes) {
+                guard header.compressedLength <= Self.maximumMember * 2, header.uncompressedLength <= Self.maximumMember else { return .foreign }
+                return .member(length: header.compressedLength, uncompressed: header.uncompressedLength,
+                               isData: header.kind == .data, isTrailer: header.kind == .trailer)
+            }
+            guard first else { return .foreign }
+            return Self.storedMember(bytes)
+        }
+    }
+
+    /// The length of a gzip member made only of byte-aligned stored deflate blocks (our manifest member).
+    private static func storedMember(_ bytes: UnsafeRawBufferPointer) -> Framing {
+        guard bytes.count >= 10 else { return .needMore }
+        guard bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8, bytes[3] == 0 else { return .foreign }
+        var position = 10
+        while true {
+            guard bytes.count >= position + 5 else { return .needMore }
+            let header = bytes[position]
+            guard header <= 1 else { return .foreign }
+            let length = Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8
+            let inverse = Int(bytes[position + 3]) | Int(bytes[position + 4]) << 8
+            guard length == (~inverse & 0xFFFF) else { return .foreign }
+            position += 5 + length
+            if position > maximumMember { return .foreign }
+            if header == 1 { break }
+        }
+        guard bytes.count >= position + 8 else { return .needMore }
+        let size = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8 | Int(bytes[position + 6]) << 16 | Int(bytes[position + 7]) << 24
+        return .member(length: position + 8, uncompressed: size, isData: false, isTrailer: false)
+    }
+}
