@@ -51,6 +51,6 @@ let package = Package(
             name: "SindriBackupTests",
             dependencies: ["SindriBackup", "SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "SindriEndToEndTests", dependencies: ["SindriArchive", "SindriSynthetic"]),
+        .testTarget(name: "SindriEndToEndTests", dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup"]),
     ]
 )

@@ -68,12 +68,9 @@ public struct ArchiveBuilder: Sendable {
         archive: ArchiveOutput, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
     ) async throws -> BackupResult {
         let io = BlockingExecutor(label: "sindri.output")
-        // 1. Walk (never archiving the archive: neither the temporary file nor an old one at the path).
-        var excluded = Set<FileIdentity>()
+        // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
+        var excluded = Self.outputIdentities(finalPath: archive.finalPath)
         if let identity = archive.identity { excluded.insert(identity) }
-        if let finalPath = archive.finalPath, let info = try? withCPath(Array(finalPath.utf8), { try Syscalls.lstatAt(AT_FDCWD, $0) }) {
-            excluded.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
-        }
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let walk = try await BlockingExecutor(label: "sindri.walk").run { try walker.walk() }
         try Task.checkCancellation()
@@ -174,7 +171,22 @@ public struct ArchiveBuilder: Sendable {
         return BackupResult(
             archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
             memberCount: walk.entries.count, totalBytes: walk.regularFileBytes, sizeBytes: archive.bytesWritten,
-            durationSeconds: duration, warnings: warnings, manifest: manifest)
+            durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions)
+    }
+
+    /// The files already at the output that a backup into the home must not archive: an older
+    /// archive at `finalPath` and its `.sha256` sidecar. Both are about to be replaced, so a copy
+    /// inside the new archive would be stale (and the sidecar would not match the new archive).
+    /// Matched by device and inode, so another name for the same file is left out too.
+    public static func outputIdentities(finalPath: String?) -> Set<FileIdentity> {
+        guard let finalPath else { return [] }
+        var identities = Set<FileIdentity>()
+        for path in [finalPath, finalPath + ".sha256"] {
+            if let info = try? withCPath(Array(path.utf8), { try Syscalls.lstatAt(AT_FDCWD, $0) }) {
+                identities.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+            }
+        }
+        return identities
     }
 
     /// Opens the home for the walk; a missing or unreadable home is a usage error.

@@ -8,6 +8,9 @@ public struct ExclusionConfig: Sendable {
     public var patterns: [String]
     /// Directory-level and size filters (`--exclude-caches`, `--one-file-system`, ...).
     public var walk: WalkOptions
+    /// Rules read from exclude files (`--exclude-file`), applied before `patterns`, so a
+    /// command-line pattern has the last word.
+    public var fileRules = IgnoreRules()
 
     public init(patterns: [String] = [], walk: WalkOptions = WalkOptions()) {
         self.patterns = patterns
@@ -24,9 +27,27 @@ public struct ExclusionConfig: Sendable {
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
+    /// Reads an exclude file with `IgnoreRules.parse(fileContents:)` (gitignore syntax: `#`
+    /// comments, `!` re-includes, `\r\n` and a byte-order mark accepted).
+    ///
+    /// - Throws: `SindriError` `.invalidArgument` naming the file (and the line of a bad pattern).
+    public static func rules(fromFile path: String) throws -> IgnoreRules {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SindriError(.invalidArgument, "cannot read exclude file \(path)", path: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SindriError(.invalidArgument, "exclude file \(path) is not UTF-8 text", path: path)
+        }
+        do {
+            return try IgnoreRules.parse(fileContents: text)
+        } catch {
+            throw SindriError(.invalidArgument, "exclude file \(path): \(error)", path: path)
+        }
+    }
+
     /// The compiled rules; a malformed pattern is a usage error naming it.
     func rules() throws -> IgnoreRules {
-        var compiled: [IgnorePattern] = []
+        var compiled: [IgnorePattern] = fileRules.patterns
         for pattern in patterns {
             do {
                 if let parsed = try IgnorePattern.parse(pattern) { compiled.append(parsed) }
@@ -95,6 +116,8 @@ public struct BackupResult: Sendable {
     public var durationSeconds: Double
     public var warnings: [BackupWarning]
     public var manifest: BackupManifest
+    /// Each path's `+`/`-` decision, when `exclusions.walk.recordDecisions` was set (`-v`).
+    public var decisions: [WalkDecision] = []
 }
 
 /// Progress of a running backup, emitted at most once per block.

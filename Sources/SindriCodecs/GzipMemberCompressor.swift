@@ -50,19 +50,34 @@ public final class GzipMemberCompressor {
 
     /// The largest member `compressMember` can produce for `inputSize` bytes: the size to give `into:`.
     public func maxMemberSize(inputSize: Int) -> Int {
+        let engineBound: Int
         switch backend {
-        case .libdeflate(let compressor): return compressor.gzipBound(inputSize: inputSize)
-        case .zlib(let stream): return stream.gzipBound(inputSize: inputSize)
+        case .libdeflate(let compressor): engineBound = compressor.gzipBound(inputSize: inputSize)
+        case .zlib(let stream): engineBound = stream.gzipBound(inputSize: inputSize)
         }
+        // An incompressible input is written as stored blocks instead (see `compressMember(_:into:)`).
+        return max(engineBound, StoredGzipMember.encodedSize(payloadSize: inputSize))
     }
 
     /// Compresses `input` into one gzip member written at the start of `output`; returns the member's size.
+    ///
+    /// Input that `CompressibilityProbe` finds incompressible (git packs, images, archives) is written as
+    /// stored deflate blocks: deflate would spend as long on it as on text and emit it 0.01% larger.
     ///
     /// `output` must hold at least `maxMemberSize(inputSize: input.count)` bytes.
     /// - Throws: `CodecError` `.outputTooSmall` if it does not, or the engine's failure.
     public func compressMember(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) throws(CodecError) -> Int {
+        if CompressibilityProbe.isIncompressible(input) {
+            let needed = StoredGzipMember.encodedSize(payloadSize: input.count)
+            guard output.count >= needed else {
+                throw CodecError(
+                    kind: .outputTooSmall, operation: "store incompressible block", library: .sindri,
+                    message: "\(input.count) bytes did not fit in an output buffer of \(output.count) bytes")
+            }
+            return StoredGzipMember.encode(input, into: output)
+        }
         let size: Int
         switch backend {
         case .libdeflate(let compressor): size = try compressor.gzipCompress(input, into: output)

@@ -54,6 +54,44 @@ public enum StoredGzipMember {
         assert(output.count - start == encodedSize(payloadSize: payload.count))
     }
 
+    /// Writes a complete stored gzip member of `payload` at the start of `output`; returns its size.
+    ///
+    /// `output` must hold `encodedSize(payloadSize: payload.count)` bytes. Used for blocks the
+    /// `CompressibilityProbe` finds incompressible: copying them costs a `memcpy` and a CRC-32.
+    public static func encode(_ payload: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
+        let size = encodedSize(payloadSize: payload.count)
+        precondition(output.count >= size, "output holds \(output.count) bytes, the member needs \(size)")
+        guard let target = output.baseAddress else { return 0 }
+        var cursor = 0
+        func put(_ byte: UInt8) {
+            target.storeBytes(of: byte, toByteOffset: cursor, as: UInt8.self)
+            cursor += 1
+        }
+        func put32(_ value: UInt32) {
+            for shift in stride(from: 0, to: 32, by: 8) { put(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        }
+        for byte in GzipFormat.fixedHeader { put(byte) }
+        let blocks = blockCount(payloadSize: payload.count)
+        for blockIndex in 0..<blocks {
+            let lower = blockIndex * maximumBlockPayload
+            let upper = min(lower + maximumBlockPayload, payload.count)
+            let length = UInt16(upper - lower)
+            put(blockIndex == blocks - 1 ? 0x01 : 0x00)
+            put(UInt8(truncatingIfNeeded: length))
+            put(UInt8(truncatingIfNeeded: length >> 8))
+            put(UInt8(truncatingIfNeeded: ~length))
+            put(UInt8(truncatingIfNeeded: ~length >> 8))
+            if let source = payload.baseAddress, upper > lower {
+                (target + cursor).copyMemory(from: source + lower, byteCount: upper - lower)
+                cursor += upper - lower
+            }
+        }
+        put32(CRC32.checksum(payload))
+        put32(UInt32(truncatingIfNeeded: payload.count))
+        assert(cursor == size)
+        return size
+    }
+
     private static func blockCount(payloadSize: Int) -> Int {
         max(1, (payloadSize + maximumBlockPayload - 1) / maximumBlockPayload)
     }

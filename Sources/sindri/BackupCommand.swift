@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import SindriArchive
 import SindriBackup
-#if canImport(Glibc)
-import Glibc
-#endif
-
-extension BackupProfile: ExpressibleByArgument {}
 
 /// `sindri backup`: archive the home directory.
 struct BackupCommand: AsyncParsableCommand {
@@ -15,92 +10,145 @@ struct BackupCommand: AsyncParsableCommand {
         abstract: "Back up the home directory into a .tar.gz archive.",
         discussion: """
             EXAMPLES:
-              sindri backup                                      Standard backup to the current directory
-              sindri backup --profile user-data -o ./backups/    User data only
-              sindri backup --exclude '**/node_modules'          Additional exclusion
-              sindri backup --dry-run -v                         Preview what would be archived
-              sindri backup --compression 9 -o ./backup.tar.gz   Max compression
+              sindri backup
+                  Standard backup into the current directory.
+              sindri backup -p user-data -o ./backups/
+                  User data only, auto-named in ./backups/.
+              sindri backup --exclude '**/node_modules' --exclude-caches
+                  Leave out more than the profile does.
+              sindri backup --exclude-file ~/.sindriignore -x
+                  Patterns from a file; stay on one filesystem.
+              sindri backup --exclude-larger-than 1G --compression 9
+                  Skip huge files, compress harder.
+              sindri backup --dry-run -v
+                  Each path marked + or -, with the rule that decided.
+              sindri backup --json -o ./backups/ | jq .
+                  Machine-readable progress and summary.
               sindri backup -o - | gpg --symmetric > b.tar.gz.gpg
+                  Stream the archive (JSON, if asked, goes to stderr).
+
+            On a terminal, a progress line on standard error shows elapsed
+            time, percent, files and bytes done, input and output rates, ETA,
+            errors and the current path. Exit status 3: completed with
+            warnings (the archive is valid but incomplete); a dry run returns
+            the status the real run would.
             """
     )
 
-    @Option(name: .long, help: "The directory to back up (default: $HOME).")
+    @Option(name: .long, help: ArgumentHelp("The directory to back up (default: $SINDRI_HOME, else $HOME).", valueName: "dir"),
+            completion: .directory)
     var home: String?
 
-    @Option(name: [.short, .long], help: "An existing directory (or a path ending in /) for an auto-named archive, the archive's path, or - for stdout.")
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "An existing directory (or a path ending in /) for an auto-named archive, the archive's path, or - for stdout.",
+        valueName: "path"), completion: .file(extensions: ["gz", "tgz"]))
     var output: String = "."
 
-    @Option(name: [.short, .long], help: "Backup profile: user-data, standard, full.")
-    var profile: BackupProfile = .standard
+    @Option(name: [.short, .long], help: "Backup profile: user-data, standard, full (default: $SINDRI_PROFILE, else standard).")
+    var profile: BackupProfile?
 
-    @Option(name: .long, help: "Additional exclude pattern, gitignore syntax (repeatable).")
-    var exclude: [String] = []
+    @OptionGroup(title: "Exclusions")
+    var exclusions: ExclusionOptions
 
     @Flag(name: .long, help: "Show what would be archived without writing anything.")
     var dryRun = false
 
-    @Option(name: .long, help: "Compression level 1-9.")
-    var compression: Int = 6
+    @Option(name: .long, help: ArgumentHelp("Compression level 1-9 (default: $SINDRI_COMPRESSION, else 6).", valueName: "level"))
+    var compression: Int?
 
-    @Flag(name: [.short, .long], help: "Verbose output.")
-    var verbose = false
+    @OptionGroup(title: "Output")
+    var outputOptions: OutputOptions
 
     func validate() throws {
-        guard (1...9).contains(compression) else {
+        if let compression, !(1...9).contains(compression) {
             throw ValidationError("compression level must be between 1 and 9, got \(compression)")
         }
     }
 
     func run() async throws {
-        let homePath = home ?? ProcessInfo.processInfo.environment["HOME"] ?? ""
-        guard !homePath.isEmpty else { throw ValidationError("no home directory: pass --home or set HOME") }
-        var config = try ArchiveConfig(profile: profile).withCompressionLevel(compression)
-        config.exclusions.patterns = exclude
-        config.exclusions.walk.recordDecisions = dryRun && verbose
-        let builder = ArchiveBuilder(config)
-        let destination = BackupOutput.parse(output)
+        let toStandardOutput = output == "-"
+        let reporter = Reporter(command: "backup", options: outputOptions, standardOutputCarriesData: toStandardOutput)
+        let options = outputOptions
         let dryRun = self.dryRun
-        let verbose = self.verbose
-        try await CommandRunner.run {
+        let output = self.output
+        let exclusions = self.exclusions
+        let homeFlag = home, profileFlag = profile, compressionFlag = compression
+        try await CommandRunner.run(reporter: reporter) {
+            let homePath = try SindriEnvironment.resolveHome(homeFlag)
+            let profile = try SindriEnvironment.resolveProfile(profileFlag)
+            let level = try SindriEnvironment.resolveCompression(compressionFlag)
+            let recordDecisions = options.verbose || (dryRun && options.json)
+            var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
+            config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
+            let builder = ArchiveBuilder(config)
+            let destination = BackupOutput.parse(output)
             if dryRun {
-                let plan = try await builder.plan(home: homePath)
-                if verbose {
-                    for decision in plan.decisions {
-                        let mark = decision.included ? "+" : "-"
-                        let suffix = decision.isDirectory ? "/" : ""
-                        print("\(mark) \(PathBytes.display(decision.path))\(suffix)\t(\(decision.rule))")
-                    }
-                }
-                for warning in plan.warnings { printError("sindri: warning: \(warning)") }
-                printError("Dry run: would archive \(plan.regularFileCount) files, \(ByteCount.format(plan.regularFileBytes)) (\(plan.entries.count) members) from \(homePath) with profile \(builder.config.profile.rawValue); nothing written.")
-                return plan.warnings.isEmpty ? .success : .completedWithWarnings
+                return try await Self.dryRun(builder: builder, home: homePath, destination: destination, reporter: reporter)
             }
-            let result = try await builder.create(home: homePath, output: destination)
-            for warning in result.warnings { printError("sindri: warning: \(warning)") }
-            let ratio = result.totalBytes == 0 ? 0 : Double(result.sizeBytes) / Double(result.totalBytes) * 100
-            let place = result.archivePath ?? "standard output"
-            printError(String(format: "Backup created: %@ (%d files, %@ -> %@, %.1f%%, %.1f s)",
-                              place, result.fileCount, ByteCount.format(result.totalBytes), ByteCount.format(result.sizeBytes),
-                              ratio, result.durationSeconds))
-            if !result.warnings.isEmpty {
-                printError("sindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete")
-                return .completedWithWarnings
-            }
-            return .success
+            return try await Self.backUp(builder: builder, home: homePath, destination: destination, reporter: reporter)
         }
+    }
+
+    private static func dryRun(builder: ArchiveBuilder, home: String, destination: BackupOutput, reporter: Reporter) async throws -> ExitStatus {
+        let started = Date()
+        reporter.phase("scanning \(home) ...", delayed: true)
+        let preview = try await builder.preview(home: home, output: destination)
+        reporter.progressLine?.finish()
+        if reporter.json {
+            for event in preview.itemEvents { reporter.emit(event) }
+        } else if reporter.verbose {
+            for decision in preview.walk.decisions { reporter.item(decision.itemEvent(), text: decision.textLine) }
+        }
+        for warning in preview.walk.warnings { reporter.warning(warning) }
+        let status: ExitStatus = preview.walk.warnings.isEmpty ? .success : .completedWithWarnings
+        let walk = preview.walk
+        let target = preview.archivePath ?? "standard output"
+        reporter.summary(
+            preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue),
+            text: "Dry run: would archive \(walk.regularFileCount) files, \(ByteCount.format(walk.regularFileBytes)) "
+                + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
+                + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
+        return status
+    }
+
+    private static func backUp(builder: ArchiveBuilder, home: String, destination: BackupOutput, reporter: Reporter) async throws -> ExitStatus {
+        let started = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let wantsProgress = reporter.progressLine != nil || reporter.json
+        reporter.phase("scanning \(home) ...", delayed: true)
+        var callback: (@Sendable (BackupProgress) -> Void)?
+        if wantsProgress {
+            callback = { @Sendable (progress: BackupProgress) -> Void in
+                let elapsed = clock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                reporter.progress(ProgressSnapshot(progress, elapsed: seconds))
+            }
+        }
+        let result = try await builder.create(home: home, output: destination, progress: callback)
+        reporter.finalProgress(ProgressSnapshot(
+            elapsed: result.durationSeconds, filesDone: result.fileCount, filesTotal: result.fileCount,
+            bytesDone: result.totalBytes, bytesTotal: result.totalBytes, bytesOut: result.sizeBytes,
+            errors: result.warnings.count))
+        if reporter.verbose {
+            for decision in result.decisions { reporter.item(decision.itemEvent(), text: decision.textLine) }
+        }
+        for warning in result.warnings { reporter.warning(warning) }
+        let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
+        let ratio = result.totalBytes == 0 ? 0 : Double(result.sizeBytes) / Double(result.totalBytes) * 100
+        let place = result.archivePath ?? "standard output"
+        var text = String(format: "Backup created: %@ (%d files, %@ -> %@, %.1f%%, %.1f s)",
+                          place, result.fileCount, ByteCount.format(result.totalBytes), ByteCount.format(result.sizeBytes),
+                          ratio, result.durationSeconds)
+        if !result.warnings.isEmpty {
+            text += "\nsindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete"
+        }
+        reporter.summary(result.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue), text: text)
+        return status
     }
 }
 
 /// Human-readable byte counts (binary units).
 enum ByteCount {
-    static func format(_ bytes: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func format(_ bytes: UInt64) -> String { ProgressFormat.bytes(bytes) }
 }

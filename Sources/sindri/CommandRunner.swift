@@ -8,11 +8,15 @@ import Glibc
 
 /// Runs a command's work as a cancellable task: SIGINT and SIGTERM cancel it (the engine then
 /// removes partial output) and the process exits 130 or 143; engine errors become one line on
-/// stderr and the documented exit status.
+/// stderr (or an `exit_error` event with `--json`) and the documented exit status.
+///
+/// Usage: build a `Reporter` from the command's `OutputOptions`, then
+/// `try await CommandRunner.run(reporter: reporter) { ...; return .success }`.
 enum CommandRunner {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    static func run(_ work: @escaping @Sendable () async throws -> ExitStatus) async throws {
+    static func run(reporter: Reporter? = nil, _ work: @escaping @Sendable () async throws -> ExitStatus) async throws {
+        let reporter = reporter ?? Reporter(command: "sindri", json: false, jsonOnStandardError: false)
         let task = Task { try await work() }
         let received = SignalBox()
         for signalNumber in [SIGINT, SIGTERM] {
@@ -28,25 +32,38 @@ enum CommandRunner {
         let status: ExitStatus
         do {
             status = try await task.value
-        } catch let error as SindriError {
-            if let signalNumber = received.value { throw ExitCode(signalNumber == SIGINT ? 130 : 143) }
-            printError("sindri: error: \(error.message)")
-            status = ExitStatus.of(error)
-        } catch is CancellationError {
-            let signalNumber = received.value ?? SIGINT
-            printError("sindri: interrupted; partial output removed")
-            status = signalNumber == SIGINT ? .interrupted : .terminated
         } catch let error as ExitCode {
+            reporter.flush()
             throw error
         } catch {
             if let signalNumber = received.value {
-                printError("sindri: interrupted; partial output removed")
-                throw ExitCode(signalNumber == SIGINT ? 130 : 143)
+                let status: ExitStatus = signalNumber == SIGINT ? .interrupted : .terminated
+                reporter.interrupted(status: status)
+                throw ExitCode(status.rawValue)
             }
-            printError("sindri: error: \(error)")
-            status = .failure
+            status = Self.report(error, to: reporter)
         }
+        reporter.flush()
         if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    /// Reports a failure and returns its exit status.
+    static func report(_ error: Error, to reporter: Reporter) -> ExitStatus {
+        switch error {
+        case let error as SindriError:
+            let status = ExitStatus.of(error)
+            reporter.failure(error.message, status: status, error: error)
+            return status
+        case is CancellationError:
+            reporter.interrupted(status: .interrupted)
+            return .interrupted
+        case let error as ValidationError:
+            reporter.failure(error.message, status: .usage, error: SindriError(.invalidArgument, error.message))
+            return .usage
+        default:
+            reporter.failure("\(error)", status: .failure)
+            return .failure
+        }
     }
 }
 

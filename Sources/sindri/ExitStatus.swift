@@ -18,10 +18,13 @@ enum ExitStatus: Int32 {
         EXIT STATUS:
           0    success
           1    failure
-          3    completed with warnings (e.g. unreadable files skipped: the archive is valid but incomplete)
-          4    verification failed
+          3    completed with warnings: the archive is valid but
+               incomplete (e.g. unreadable files were skipped);
+               --dry-run returns what the real run would
+          4    verification failed, or the archive is damaged
           5    restore failed and was rolled back
-          6    restore failed and rollback failed too (the message names the snapshot)
+          6    restore failed and rollback failed too (the message
+               names the snapshot)
           64   usage error (bad option, missing or unusable path)
           130  interrupted by SIGINT (partial output removed)
           143  terminated by SIGTERM (partial output removed)

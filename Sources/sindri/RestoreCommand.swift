@@ -81,11 +81,16 @@ struct RestoreCommand: AsyncParsableCommand {
             let result = try await RestoreManager(mode: options.mode).restore(archive: archive, home: homePath, options: options)
             for note in result.notes { printError("sindri: note: \(note)") }
             if dryRun || verbose {
+                // One line per path, ACTION<TAB>PATH, for people and scripts alike; details go to stderr.
                 for item in result.plan {
-                    let reason = item.reason.map { "\t(\($0))" } ?? ""
-                    let backup = item.backupPath.map { " -> \(PathBytes.display($0))" } ?? ""
-                    print("\(item.action.rawValue)\t\(PathBytes.display(item.path))\(backup)\(reason)")
+                    print("\(item.action.rawValue)\t\(PathBytes.display(item.path))")
+                    if verbose, let backup = item.backupPath {
+                        printError("sindri: \(PathBytes.display(item.path)): the current file is kept as \(PathBytes.display(backup))")
+                    }
                 }
+            }
+            for item in result.plan where item.action == .skipExists && item.reason?.contains("conflict") == true {
+                printError("sindri: conflict: \(PathBytes.display(item.path)) exists and differs from the backup; left as it is (--mode merge or full replaces it)")
             }
             for warning in result.warnings { printError("sindri: warning: \(warning)") }
             let counts = RestoreAction.allCases.compactMap { action -> String? in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SindriBackup
 
 /// The `sindri` command: backs up a home directory into a standard .tar.gz and restores it safely.
@@ -7,8 +8,66 @@ struct Sindri: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sindri",
         abstract: "Back up a home directory into a standard .tar.gz and restore it safely.",
-        discussion: ExitStatus.helpText,
+        discussion: """
+            EXAMPLES:
+              sindri backup -o ./backups/
+                  Back up $HOME into an auto-named archive.
+              sindri list backup.tar.gz
+                  Show an archive's manifest and members.
+              sindri backup --dry-run -v
+                  Preview what a backup would take, and why.
+              sindri bench --synthetic 200M
+                  Compare compression levels on a generated home.
+              sindri --generate-completion-script bash > sindri.bash
+                  Shell completion (also zsh, fish).
+
+            \(ExitStatus.helpText)
+
+            \(SindriEnvironment.helpText)
+
+            JSON OUTPUT:
+              With --json every command writes JSON Lines: one object per line, each
+              with a message_type of status, item, warning, summary or exit_error.
+              Sizes are bytes, times RFC 3339 (UTC), durations seconds; the summary
+              carries dry_run and exit_code. The stream is standard output, or
+              standard error when standard output carries the archive (backup -o -).
+            """,
         version: ArchiveBuilder.toolVersion,
-        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self, ListCommand.self, BenchCommand.self]
     )
+
+    /// Parses and runs like `AsyncParsableCommand.main()`, except that with `--json` a usage
+    /// error becomes an `exit_error` event on the JSON stream (a script reading that stream must
+    /// find JSON there, never a usage text). The exit status is the parser's: 64 for usage errors.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let wantsJSON = arguments.prefix { $0 != "--" }.contains("--json")
+            if wantsJSON, code != .success, !(error is ExitCode) {
+                let reporter = Reporter(command: "sindri", json: true, jsonOnStandardError: Self.sendsArchiveToStandardOutput(arguments))
+                reporter.emit(.exitError(SindriEvent.ExitError(
+                    code: code.rawValue, message: message(for: error), errorCode: "invalidArgument")))
+                Foundation.exit(code.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+
+    /// Whether the arguments ask `backup` to write the archive to standard output (`-o -`).
+    static func sendsArchiveToStandardOutput(_ arguments: [String]) -> Bool {
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { break }
+            if argument == "-o-" || argument == "--output=-" { return true }
+            if argument == "-o" || argument == "--output", index + 1 < arguments.count, arguments[index + 1] == "-" { return true }
+        }
+        return false
+    }
 }

@@ -62,22 +62,44 @@ public struct RestoreManager: Sendable {
         let home = try ArchiveBuilder.openHome(homePath)
         defer { close(home) }
         var notes: [String] = []
+        // A refused restore must leave the home exactly as it was, its own times and those of an
+        // existing .sindri included (creating and removing the staging area changes them).
+        let homeTimes = try? Syscalls.fileStatus(home)
+        let toolTimes = try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY)
+        func restoreTimes() {
+            if let homeTimes {
+                var times = [homeTimes.st_atim, homeTimes.st_mtim]
+                _ = futimens(home, &times)
+            }
+            if let toolTimes, toolTimes.isDirectory {
+                var times = [toolTimes.st_atim, toolTimes.st_mtim]
+                _ = utimensat(home, TOOL_STATE_DIRECTORY, &times, AT_SYMLINK_NOFOLLOW)
+            }
+        }
+
+        // The archive must be there before anything else happens.
+        let (fd, name) = try openArchive(archive)
+        defer { if fd != STDIN_FILENO { close(fd) } }
 
         // Stage 0: one restore at a time per home; an unfinished earlier one is undone first.
         var lock: HomeLock?
+        var staging: StagingArea?
+        var succeeded = false
+        defer {
+            if !succeeded {
+                staging?.remove()
+                lock?.removeToolDirectoryIfUnused()
+                restoreTimes()
+            }
+            lock?.release()
+        }
+        let identifier = Self.transactionIdentifier(started)
         if !options.dryRun {
             lock = try HomeLock.acquire(home: home)
             if let recovered = try RestoreRecovery.recoverUnfinished(home: home) { notes.append(recovered) }
+            // Stage 1 stages contents on the home's filesystem as it validates them.
+            staging = try StagingArea(homeDescriptor: home, identifier: identifier)
         }
-        defer { lock?.release() }
-
-        // Stage 1: validation, staging contents.
-        let (fd, name) = try openArchive(archive)
-        defer { if fd != STDIN_FILENO { close(fd) } }
-        let identifier = Self.transactionIdentifier(started)
-        let staging = options.dryRun ? nil : try StagingArea(homeDescriptor: home, identifier: identifier)
-        var succeeded = false
-        defer { if !succeeded { staging?.remove(); lock?.removeToolDirectoryIfUnused() } }
         let available = try? Syscalls.availableBytes(home)
         let scanned = try ArchiveScanner(staging: staging, availableBytes: available, force: options.force).scan(fd, name: name)
         notes += scanned.report.notes
@@ -106,8 +128,7 @@ public struct RestoreManager: Sendable {
             return result(restored: 0, snapshot: nil)
         }
         guard plan.contains(where: { $0.action.writes }) else {
-            succeeded = true
-            staging.remove()
+            // Nothing to write: leave no trace either (the cleanup below runs as for a refusal).
             return result(restored: 0, snapshot: nil)
         }
 

@@ -55,10 +55,17 @@ enum RestoreRecovery {
     static func removeOrphans(home: Int32) -> Int {
         guard let toolDirectory = try? FileOpener.openBeneath(home, TOOL_STATE_DIRECTORY, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return 0 }
         defer { close(toolDirectory) }
+        // A txn directory whose journal exists belongs to a finished (committed or rolled back)
+        // transaction whose cleanup was cut short; one without a journal to a run killed before it
+        // changed anything. Only the latter counts as an interrupted restore.
+        let journaled = Set(((try? JournalFile.all(home: home, includingUndone: true)) ?? []).compactMap { item -> String? in
+            if case .begin(let header)? = item.journal.records.first { return "txn-" + header.transactionID }
+            return nil
+        })
         var removed = 0
         for name in DirectoryListing.names(toolDirectory) where name.hasPrefix("txn-") {
             FileTree.removeTree(toolDirectory, name)
-            removed += 1
+            if !journaled.contains(name) { removed += 1 }
         }
         if let snapshots = try? FileOpener.openBeneath(home, RestoreSnapshot.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
             defer { close(snapshots) }
@@ -292,15 +299,9 @@ final class HomeLock {
             throw failure.error(path: path)
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 32, 0) }
-            let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw SindriError(.locked, "another sindri restore or rollback (pid \(holder)) is running on this home; try again when it has finished")
+            throw SindriError(.locked, "another sindri restore or rollback is running on this home; try again when it has finished")
         }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
         return HomeLock(home: home, descriptor: fd, createdToolDirectory: created)
     }
 

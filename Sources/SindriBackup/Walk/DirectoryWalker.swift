@@ -62,7 +62,7 @@ public struct DirectoryWalker: Sendable {
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: "home directory")
         }
-        var stack: [(parent: [UInt8], children: [Child], next: Int, traverseOnly: Bool)] = [([], rootChildren, 0, false)]
+        var stack: Stack = [([], rootChildren, 0, false)]
         while !stack.isEmpty {
             let top = stack.count - 1
             if stack[top].next >= stack[top].children.count {
@@ -81,10 +81,9 @@ public struct DirectoryWalker: Sendable {
                 continue
             case .traverse:
                 guard isDirectory else { continue }
-                result.entries.append(entry(path: path, info: info, kind: .directory))
-                if let children = descend(path, info, rootInfo, &result) {
-                    stack.append((path, children, 0, true))
-                }
+                // Only traversed (an ancestor of an include root), but archived all the same so the
+                // tree restores with its modes and mtimes: `-v` lists it like any other member.
+                enter(path, info, rootInfo, rule: "traversed: holds an include root", traverseOnly: true, &result, &stack)
                 continue
             case .include:
                 break
@@ -97,11 +96,7 @@ public struct DirectoryWalker: Sendable {
             }
             switch info.fileType {
             case S_IFDIR:
-                result.entries.append(entry(path: path, info: info, kind: .directory))
-                record(&result, path, true, true, "selected")
-                if let children = descend(path, info, rootInfo, &result) {
-                    stack.append((path, children, 0, false))
-                }
+                enter(path, info, rootInfo, rule: "selected", traverseOnly: false, &result, &stack)
             case S_IFREG:
                 if let limit = options.excludeLargerThan, UInt64(info.st_size) > limit {
                     record(&result, path, false, false, "--exclude-larger-than")
@@ -153,22 +148,54 @@ public struct DirectoryWalker: Sendable {
         result.decisions.append(WalkDecision(path: path, isDirectory: isDirectory, included: included, rule: rule))
     }
 
-    /// Lists a directory to descend into, applying the directory-level exclusions; nil when the
-    /// walk must not go below it (a warning says why when it is an error).
-    private func descend(_ path: [UInt8], _ info: stat, _ rootInfo: stat, _ result: inout WalkResult) -> [Child]? {
+    /// The walk's stack of directories still to list: each directory's sorted children and the
+    /// index of the next one.
+    private typealias Stack = [(parent: [UInt8], children: [Child], next: Int, traverseOnly: Bool)]
+
+    /// Archives a directory and schedules its children, unless listing it says otherwise.
+    private func enter(
+        _ path: [UInt8], _ info: stat, _ rootInfo: stat, rule: String, traverseOnly: Bool,
+        _ result: inout WalkResult, _ stack: inout Stack
+    ) {
+        switch descend(path, info, rootInfo, &result) {
+        case .children(let children):
+            result.entries.append(entry(path: path, info: info, kind: .directory))
+            record(&result, path, true, true, rule)
+            stack.append((path, children, 0, traverseOnly))
+        case .keepEmpty(let reason):
+            result.entries.append(entry(path: path, info: info, kind: .directory))
+            record(&result, path, true, true, reason)
+        case .skip:
+            break
+        }
+    }
+
+    /// What listing a directory decided.
+    private enum Descent {
+        /// Archive the directory and walk these children.
+        case children([Child])
+        /// Archive the directory, empty (a mount point under `--one-file-system`).
+        case keepEmpty(reason: String)
+        /// Leave the directory out altogether: excluded by a directory-level rule, or unreadable.
+        /// An unreadable directory is not archived as an empty one (which a restore would turn into
+        /// an empty directory, often with mode 000, as if its files had been deleted); like GNU tar,
+        /// the backup skips it and the warning names it.
+        case skip
+    }
+
+    /// Lists a directory to descend into, applying the directory-level exclusions (a warning
+    /// says why when the directory cannot be read).
+    private func descend(_ path: [UInt8], _ info: stat, _ rootInfo: stat, _ result: inout WalkResult) -> Descent {
         if options.oneFileSystem && info.st_dev != rootInfo.st_dev {
-            record(&result, path, true, false, "--one-file-system (mount point kept empty)")
-            return nil
+            return .keepEmpty(reason: "--one-file-system (mount point kept empty)")
         }
         do {
             var children = try listDirectory(relativePath: path)
             if !options.excludeIfPresent.isEmpty {
                 let names = Set(children.map(\.name))
                 if let marker = options.excludeIfPresent.first(where: { names.contains(Array($0.utf8)) }) {
-                    // The directory entry was already appended; drop it with its contents.
-                    if let last = result.entries.last, last.path == path { result.entries.removeLast() }
                     record(&result, path, true, false, "--exclude-if-present \(marker)")
-                    return nil
+                    return .skip
                 }
             }
             if options.excludeCaches, let tag = children.first(where: { $0.name == Array("CACHEDIR.TAG".utf8) }),
@@ -178,13 +205,13 @@ public struct DirectoryWalker: Sendable {
                 }
                 children = [tag]
             }
-            return children
+            return .children(children)
         } catch let failure as Syscalls.Failure {
-            result.warnings.append(BackupWarning(path: path, message: "cannot read directory (\(failure.operation): \(String(cString: strerror(failure.errno)))); contents skipped"))
-            return nil
+            result.warnings.append(BackupWarning(path: path, message: "cannot read directory (\(failure.operation): \(String(cString: strerror(failure.errno)))); skipped with its contents"))
+            return .skip
         } catch {
-            result.warnings.append(BackupWarning(path: path, message: "cannot read directory: \(error)"))
-            return nil
+            result.warnings.append(BackupWarning(path: path, message: "cannot read directory: \(error); skipped with its contents"))
+            return .skip
         }
     }
 

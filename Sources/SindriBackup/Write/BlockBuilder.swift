@@ -77,7 +77,10 @@ struct BlockBuilder: Sendable {
     private func readSlice(_ entry: TarEntry, fileOffset: Int64, into target: UnsafeMutableRawBufferPointer, isLastSlice: Bool) -> String? {
         let fd: Int32
         do {
-            fd = try withCPath(entry.path) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW) }
+            // O_NONBLOCK: if the file was replaced by a FIFO since the walk, opening it must not wait
+            // for a writer forever; `pread` then fails (ESPIPE) and the warning below says so. It
+            // changes nothing for a regular file.
+            fd = try withCPath(entry.path) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
         } catch let failure as Syscalls.Failure {
             target.initializeMemory(as: UInt8.self, repeating: 0)
             return "could not be opened while archiving (\(String(cString: strerror(failure.errno)))); archived as \(entry.size) zero bytes"

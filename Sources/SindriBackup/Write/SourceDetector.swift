@@ -6,16 +6,17 @@ import Glibc
 
 /// Fills the manifest's `source` and `extensions` from what the home holds.
 enum SourceDetector {
-    /// The instance name from `<home>/sindri.yaml` (`name:`), else the host name; the provider
-    /// from the same file (`provider:`), else `local`.
+    /// The instance name from `<home>/sindri.yaml` (top-level `name:`), else the host name; the
+    /// provider from the same file (top-level `provider:`), else `local`. Indented keys belong to
+    /// nested maps (an extension's `name:`) and are ignored.
     static func source(home: String) -> SourceInfo {
         let host = hostName()
         var name = host
         var provider = "local"
         if let text = try? String(contentsOfFile: home + "/sindri.yaml", encoding: .utf8) {
-            for rawLine in text.split(whereSeparator: \.isNewline) {
+            for rawLine in text.split(whereSeparator: \.isNewline) where rawLine.first != " " && rawLine.first != "\t" {
                 let line = rawLine.trimmingCharacters(in: .whitespaces)
-                if let value = value(of: "name", in: line), rawLine.first != " ", !value.isEmpty { name = value }
+                if let value = value(of: "name", in: line), !value.isEmpty { name = value }
                 if let value = value(of: "provider", in: line), !value.isEmpty { provider = value }
             }
         }
@@ -32,7 +33,7 @@ enum SourceDetector {
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Extensions installed in the home: one entry per name under `workspace/.system/installed/`;

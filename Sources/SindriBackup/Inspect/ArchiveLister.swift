@@ -1,0 +1,239 @@
+import Foundation
+import SindriArchive
+import SindriCodecs
+
+/// What `ArchiveLister` found and how much of the archive it had to read.
+public struct ArchiveListing: Sendable {
+    /// The manifest (nil when the first member is not one: an archive from another tool).
+    public var manifest: BackupManifest?
+    /// Members listed (the manifest itself and the trailer's metadata are not counted).
+    public var members = 0
+    /// Regular files among them and their content bytes.
+    public var files = 0
+    public var contentBytes: UInt64 = 0
+    /// Compressed bytes read or skipped before the lister stopped.
+    public var compressedBytesRead: UInt64 = 0
+    /// The archive's size, when it is a regular file.
+    public var archiveBytes: UInt64?
+    /// Data blocks lying wholly inside one file's content, stepped over without inflating them.
+    public var blocksSkipped = 0
+    /// Whether the listing ended at the trailer (a sindri archive) rather than at the tar end marker.
+    public var stoppedAtTrailer = false
+}
+
+/// Lists an archive's manifest and members, reading no more of it than that takes.
+///
+/// The gzip stream goes through `GzipStreamDecoder` into `TarReader`. Sindri's data blocks
+/// record their compressed and uncompressed sizes in the gzip header (`BlockMemberHeader`), which
+/// lets the lister (1) step over a block that lies wholly inside one file's content, with `lseek`
+/// for a file, without inflating it: tar headers are never inside such a block; (2) stop at the
+/// first trailer block, since the members are all known by then. Archives from other tools are
+/// inflated to the tar end marker. This is a listing, not a check: skipped blocks are not
+/// inflated, so their CRCs are not verified (`sindri verify` does that).
+///
+/// Synchronous and blocking: run it on a dedicated thread.
+public struct ArchiveLister: Sendable {
+    /// The archive's path; `-` reads standard input.
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    private struct StopListing: Error {}
+
+    /// Lists the archive: `onManifest` once (before any member), then `onMember` per member in
+    /// archive order.
+    ///
+    /// - Throws: `SindriError` `.invalidArgument` (the archive cannot be opened), `.archiveCorrupt`
+    ///   (not gzip, damaged, truncated, malformed tar), or what the handlers throw.
+    public func list(
+        onManifest: (BackupManifest?) throws -> Void, onMember: (TarMember) throws -> Void
+    ) throws -> ArchiveListing {
+        let source = try ArchiveByteSource(path: path)
+        var listing = ArchiveListing()
+        listing.archiveBytes = source.fileSize
+        do {
+            try run(source: source, listing: &listing, onManifest: onManifest, onMember: onMember)
+        } catch let error as CodecError {
+            throw SindriError(.archiveCorrupt, "\(source.name): not a readable .tar.gz: \(error)", path: path)
+        } catch let error as TarFormatError {
+            throw SindriError(.archiveCorrupt, "\(source.name): malformed tar stream: \(error)", path: path)
+        }
+        return listing
+    }
+
+    /// Member end offsets reported by the decoder's callback.
+    private final class Boundaries {
+        var lastEnd: Int?
+    }
+
+    private func run(
+        source: ArchiveByteSource, listing: inout ArchiveListing,
+        onManifest: (BackupManifest?) throws -> Void, onMember: (TarMember) throws -> Void
+    ) throws {
+        let boundaries = Boundaries()
+        // Compressed bytes stepped over: the decoder's offsets do not count them.
+        var skippedTotal = 0
+        let decoder = try GzipStreamDecoder { boundary in
+            boundaries.lastEnd = boundary.compressedOffset + boundary.compressedLength + skippedTotal
+        }
+        var tar = TarReader()
+        var buffer: [UInt8] = []
+        var bufferStart = 0  // absolute offset of buffer[0]
+        var fed = 0  // absolute offset of the next byte to feed or skip
+        var atBoundary = true
+        var currentMemberEnd: Int?
+        var endOfInput = false
+
+        // Tar-side state, kept by the event handler.
+        var memberIndex = 0
+        var collectingManifest = false
+        var manifestBytes: [UInt8] = []
+        var manifestReported = false
+        var contentEnd: UInt64?
+
+        func reportManifest(_ manifest: BackupManifest?) throws {
+            guard !manifestReported else { return }
+            manifestReported = true
+            listing.manifest = manifest
+            try onManifest(manifest)
+        }
+
+        func handle(_ event: TarEvent) throws {
+            switch event {
+            case .entry(let member):
+                defer { memberIndex += 1 }
+                let entry = member.entry
+                if member.entry.kind.carriesContent, entry.size > 0 {
+                    contentEnd = member.contentOffset + entry.size
+                }
+                if memberIndex == 0, entry.path == Array(MANIFEST_FILENAME.utf8) {
+                    collectingManifest = true
+                    return
+                }
+                try reportManifest(nil)
+                if listing.manifest != nil,
+                   entry.path == Array(CHECKSUMS_FILENAME.utf8) || entry.path == Array(SUMMARY_FILENAME.utf8) {
+                    // The trailer of an archive whose trailer blocks are not marked: the members are all known.
+                    listing.stoppedAtTrailer = true
+                    throw StopListing()
+                }
+                listing.members += 1
+                if entry.kind == .regular {
+                    listing.files += 1
+                    listing.contentBytes += entry.size
+                }
+                try onMember(member)
+            case .content(let bytes):
+                if collectingManifest, manifestBytes.count + bytes.count <= 1 << 20 {
+                    manifestBytes.append(contentsOf: bytes)
+                }
+            case .endOfEntry:
+                contentEnd = nil
+                if collectingManifest {
+                    collectingManifest = false
+                    let manifest = try? BackupManifest.decode(manifestBytes)
+                    manifestBytes = []
+                    try reportManifest(manifest)
+                }
+            case .endOfArchive:
+                throw StopListing()
+            }
+        }
+
+        /// Reads until the buffer holds `offset` (exclusive) or the input ends.
+        func fill(to offset: Int) throws {
+            while bufferStart + buffer.count < offset, !endOfInput {
+                // Bytes before `fed` are never needed again once a piece was fed and examined.
+                let drop = min(fed - bufferStart, buffer.count)
+                if drop > 0 {
+                    buffer.removeFirst(drop)
+                    bufferStart += drop
+                }
+                if try source.read(upTo: 1 << 20, appendingTo: &buffer) == 0 { endOfInput = true }
+            }
+        }
+
+        let zeros = [UInt8](repeating: 0, count: 1 << 16)
+        do {
+            while true {
+                if atBoundary {
+                    try fill(to: fed + BlockMemberHeader.size)
+                    if bufferStart + buffer.count <= fed { break }  // end of input
+                    let header = buffer.withUnsafeBytes { raw in
+                        BlockMemberHeader.parse(UnsafeRawBufferPointer(rebasing: raw[(fed - bufferStart)...]))
+                    }
+                    if let header {
+                        if header.kind == .trailer, manifestReported, listing.manifest != nil {
+                            listing.stoppedAtTrailer = true
+                            break
+                        }
+                        if header.kind == .data, let end = contentEnd,
+                           tar.offset + UInt64(header.uncompressedLength) <= end {
+                            // Wholly inside one file's content: no tar header can be in it.
+                            let inBuffer = min(header.compressedLength, bufferStart + buffer.count - fed)
+                            if header.compressedLength > inBuffer {
+                                buffer.removeAll(keepingCapacity: true)
+                                bufferStart = fed + inBuffer
+                                guard try source.skip(header.compressedLength - inBuffer) else {
+                                    throw SindriError(.archiveCorrupt, "\(source.name): truncated inside the block at byte \(fed)", path: path)
+                                }
+                                bufferStart = fed + header.compressedLength
+                            }
+                            fed += header.compressedLength
+                            skippedTotal += header.compressedLength
+                            listing.blocksSkipped += 1
+                            var remaining = header.uncompressedLength
+                            while remaining > 0 {
+                                let count = min(remaining, zeros.count)
+                                try zeros.withUnsafeBytes { raw in
+                                    try tar.consume(UnsafeRawBufferPointer(rebasing: raw[..<count]), handle)
+                                }
+                                remaining -= count
+                            }
+                            continue
+                        }
+                        currentMemberEnd = fed + header.compressedLength
+                    } else {
+                        currentMemberEnd = nil
+                    }
+                }
+                try fill(to: fed + 1)
+                let available = bufferStart + buffer.count - fed
+                if available <= 0 { break }
+                var count = min(available, 1 << 18)
+                if let end = currentMemberEnd, end > fed { count = min(count, end - fed) }
+                let pieceStart = fed
+                try buffer.withUnsafeBytes { raw in
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[(fed - bufferStart)..<(fed - bufferStart + count)])
+                    try decoder.feed(piece) { output in try tar.consume(output, handle) }
+                }
+                fed += count
+                if let end = boundaries.lastEnd, end == fed {
+                    atBoundary = true
+                    currentMemberEnd = nil
+                } else {
+                    atBoundary = false
+                    if let end = currentMemberEnd, end > fed { continue }
+                    currentMemberEnd = nil
+                    // A member ended inside the piece and the next one started: learn its length if it has one.
+                    if let start = boundaries.lastEnd, start > pieceStart, start < fed,
+                       start + BlockMemberHeader.size <= bufferStart + buffer.count {
+                        let header = buffer.withUnsafeBytes { raw in
+                            BlockMemberHeader.parse(UnsafeRawBufferPointer(rebasing: raw[(start - bufferStart)...]))
+                        }
+                        if let header { currentMemberEnd = start + header.compressedLength }
+                    }
+                }
+            }
+            // The input ended (or a trailer block was reached): the stream must be complete unless we stopped early.
+            if !listing.stoppedAtTrailer {
+                try decoder.finish()
+                try tar.finish()
+            }
+        } catch is StopListing {
+            // Reached the tar end marker or the trailer: everything after it is metadata.
+        }
+        try reportManifest(nil)
+        listing.compressedBytesRead = UInt64(fed)
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import SindriArchive
+import SindriBackup
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sindri list`: an archive's manifest summary and members, like `tar -tv`.
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Show an archive's manifest and members without extracting it.",
+        discussion: """
+            EXAMPLES:
+              sindri list backup.tar.gz
+                  The manifest summary, then the members like tar -tv.
+              sindri list -q backup.tar.gz
+                  Members only.
+              sindri list --json b.tar.gz | jq -r 'select(.path).path'
+                  Member paths, for scripts.
+              gpg -d b.tar.gz.gpg | sindri list -
+                  Read the archive from standard input.
+
+            Members are printed as type and mode, uid/gid, size, modification
+            time (local) and path. Paths are escaped: control characters,
+            backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list
+            reads no more than it needs: it stops after the data members and
+            steps over blocks inside one file's content, so it does not check
+            the whole archive (sindri verify does).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"),
+              completion: .file(extensions: ["gz", "tgz"]))
+    var archive: String
+
+    @OptionGroup(title: "Output")
+    var outputOptions: OutputOptions
+
+    func run() async throws {
+        let reporter = Reporter(command: "list", options: outputOptions)
+        let path = archive
+        try await CommandRunner.run(reporter: reporter) {
+            let started = Date()
+            let lister = ArchiveLister(path: path)
+            let listing = try await BlockingExecutor(label: "sindri.list").run {
+                try lister.list(
+                    onManifest: { manifest in
+                        guard !reporter.json, !reporter.quiet else { return }
+                        reporter.writeText(Self.manifestSummary(manifest, path: path) + "\n", to: STDOUT_FILENO)
+                    },
+                    onMember: { member in
+                        reporter.item(member.entry.listItemEvent, text: Self.memberLine(member.entry))
+                    })
+            }
+            reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))
+            return .success
+        }
+    }
+
+    /// The manifest summary printed before the members.
+    static func manifestSummary(_ manifest: BackupManifest?, path: String) -> String {
+        let name = path == "-" ? "standard input" : path
+        guard let manifest else {
+            return "Archive:     \(name)\nManifest:    none (not a sindri archive; listing the tar members)"
+        }
+        let stats = manifest.statistics
+        var lines = [
+            "Archive:     \(name)",
+            "Manifest:    version \(manifest.version), created \(manifest.createdAt) by \(manifest.createdBy)",
+            "Source:      \(manifest.source.instanceName) (provider \(manifest.source.provider), host \(manifest.source.hostname))",
+            "Profile:     \(manifest.profile) (\(manifest.backupType)), compression \(manifest.compression)",
+            "Contents:    \(stats.filesIncluded) files, \(ByteCount.format(stats.totalSizeBytes))"
+                + (stats.compressedSizeBytes > 0
+                    ? String(format: " -> %@ (ratio %.3f)", ByteCount.format(stats.compressedSizeBytes), stats.compressionRatio) : "")
+                + String(format: ", took %.1f s", stats.durationSeconds),
+            "Checksum:    \(manifest.checksum.algorithm) \(manifest.checksum.value)",
+        ]
+        if let extensions = manifest.extensions, !extensions.installed.isEmpty {
+            lines.append("Extensions:  " + extensions.installed.map { name in
+                extensions.versions[name].map { "\(name) \($0)" } ?? name
+            }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One member as `tar -tv` prints it: `drwxr-xr-x 1000/1000      0 2024-01-31 12:00 path/`.
+    static func memberLine(_ entry: TarEntry) -> String {
+        let size = String(entry.kind.carriesContent ? entry.size : 0)
+        let padded = String(repeating: " ", count: max(0, 10 - size.count)) + size
+        var line = "\(modeString(entry)) \(entry.uid)/\(entry.gid) \(padded) \(localTime(entry.modificationTime)) "
+        line += PathBytes.display(entry.path)
+        switch entry.kind {
+        case .directory: line += "/"
+        case .symbolicLink: line += " -> " + PathBytes.display(entry.linkTarget)
+        case .hardLink: line += " link to " + PathBytes.display(entry.linkTarget)
+        default: break
+        }
+        return line
+    }
+
+    /// `ls -l`-style type and permissions (`h` for a hard link, as GNU tar prints it).
+    static func modeString(_ entry: TarEntry) -> String {
+        let type: Character
+        switch entry.kind {
+        case .regular: type = "-"
+        case .directory: type = "d"
+        case .symbolicLink: type = "l"
+        case .hardLink: type = "h"
+        case .characterDevice: type = "c"
+        case .blockDevice: type = "b"
+        case .fifo: type = "p"
+        case .other: type = "?"
+        }
+        let mode = entry.mode
+        func triple(_ shift: UInt32, special: UInt32, set: Character, unset: Character) -> String {
+            let r: Character = mode & (0o4 << shift) != 0 ? "r" : "-"
+            let w: Character = mode & (0o2 << shift) != 0 ? "w" : "-"
+            let executable = mode & (0o1 << shift) != 0
+            let x: Character = mode & special != 0 ? (executable ? set : unset) : (executable ? "x" : "-")
+            return String([r, w, x])
+        }
+        return String(type) + triple(6, special: 0o4000, set: "s", unset: "S")
+            + triple(3, special: 0o2000, set: "s", unset: "S") + triple(0, special: 0o1000, set: "t", unset: "T")
+    }
+
+    /// `YYYY-MM-DD HH:MM` in local time, as `tar -tv` prints it.
+    static func localTime(_ seconds: Int64) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        guard localtime_r(&time, &parts) != nil else { return "????-??-?? ??:??" }
+        return String(format: "%04d-%02d-%02d %02d:%02d",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min))
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// When the progress line is drawn.
+enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    /// When standard error is a terminal whose TERM is not `dumb`, and neither `-q` nor `--json` is given.
+    case auto
+    /// Always, even into a pipe or a file (for `script` recordings and CI logs that render `\r`).
+    case always
+    /// Never.
+    case never
+}
+
+/// The output options every command shares: `--json`, `-q`, `-v`, `--progress`.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: ArgumentHelp(
+        "Write JSON Lines instead of text: one object per line with a message_type (status, item, warning, summary, exit_error).",
+        discussion: "The stream is standard output, or standard error when standard output carries the archive (backup -o -). Nothing else is written to that stream."))
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Print only warnings and errors: no progress line, no summary.")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Report each path (with --json, one item message per path).")
+    var verbose = false
+
+    @Option(name: .long, help: "Progress line on standard error: auto (when it is a terminal), always, never.")
+    var progress: ProgressMode = .auto
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// `sindri backup` then `sindri restore` into an empty home gives back exactly what was archived:
+/// contents, types, modes, mtimes, symlink targets, hard links and empty directories, minus the
+/// protected markers.
+@Suite("restore round trip (end to end)")
+struct RestoreRoundTripTests {
+    /// Compares every archived path (minus metadata and markers) between the original and the
+    /// restored home, checks hard links are still shared, and lists paths the restore added
+    /// (other than `.sindri/`). Prints a JSON list of problems.
+    static let compareScript = """
+        import json, os, stat, sys, tarfile
+        archive, original, restored = sys.argv[1:4]
+        METADATA = {'.backup-manifest.json', '.backup-checksums.sha256', '.backup-summary.json'}
+        MARKERS = ['.initialized', '.welcome_shown', 'workspace/.system/bootstrap.yaml',
+                   'workspace/.system/installed', 'workspace/.system/install-status']
+        def protected(rel):
+            return any(rel == m or rel.startswith(m + '/') for m in MARKERS)
+        with tarfile.open(archive, 'r:gz') as t:
+            names = [m.name.rstrip('/') for m in t.getmembers()]
+        expected = [n for n in names if n not in METADATA and not protected(n)]
+        problems = []
+        for rel in expected:
+            a = os.lstat(os.path.join(original, rel))
+            try:
+                b = os.lstat(os.path.join(restored, rel))
+            except FileNotFoundError:
+                problems.append(['missing', rel]); continue
+            if stat.S_IFMT(a.st_mode) != stat.S_IFMT(b.st_mode):
+                problems.append(['type', rel]); continue
+            if not stat.S_ISLNK(a.st_mode) and stat.S_IMODE(a.st_mode) != stat.S_IMODE(b.st_mode):
+                problems.append(['mode', rel, oct(a.st_mode), oct(b.st_mode)])
+            if int(a.st_mtime) != int(b.st_mtime):
+                problems.append(['mtime', rel, int(a.st_mtime), int(b.st_mtime)])
+            if stat.S_ISREG(a.st_mode) and open(os.path.join(original, rel), 'rb').read() != open(os.path.join(restored, rel), 'rb').read():
+                problems.append(['content', rel])
+            if stat.S_ISLNK(a.st_mode) and os.readlink(os.path.join(original, rel)) != os.readlink(os.path.join(restored, rel)):
+                problems.append(['link target', rel])
+        by_inode = {}
+        for rel in expected:
+            a = os.lstat(os.path.join(original, rel))
+            if stat.S_ISREG(a.st_mode) and a.st_nlink > 1:
+                by_inode.setdefault(a.st_ino, []).append(rel)
+        for group in by_inode.values():
+            inodes = set()
+            for rel in group:
+                try:
+                    inodes.add(os.lstat(os.path.join(restored, rel)).st_ino)
+                except FileNotFoundError:
+                    pass
+            if len(group) > 1 and len(inodes) != 1:
+                problems.append(['hard link broken', group])
+        wanted = set(expected)
+        for dirpath, dirnames, filenames in os.walk(restored):
+            for name in dirnames + filenames:
+                rel = os.path.relpath(os.path.join(dirpath, name), restored)
+                if rel == '.sindri' or rel.startswith('.sindri/'):
+                    continue
+                if rel not in wanted:
+                    problems.append(['unexpected', rel])
+        print(json.dumps(problems))
+        """
+
+    static func compare(archive: String, original: String, restored: String) throws -> String {
+        let result = try Shell.python(compareScript, [archive, original, restored])
+        return result.status == 0 ? result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) : "python: \(result.stderr)"
+    }
+
+    @Test("backup in each profile, restore into an empty home in each mode: the archived tree comes back exactly", arguments: [
+        ("user-data", "safe"), ("standard", "safe"), ("full", "safe"), ("standard", "merge"), ("full", "full"),
+    ])
+    func roundTrip(profile: String, mode: String) throws {
+        let box = try RestoreSandbox("rt-\(profile)")
+        let source = box.temp.sub("source")
+        _ = try Fixture.guideHome(at: source)
+        try Fixture(root: source).file("workspace/projects/app/odd mode.sh", "#!/bin/sh\n", mode: 0o750, mtime: 1_234_567_890)
+        try Fixture(root: source).directory("workspace/projects/private-dir", mode: 0o700)
+        let archive = try box.backup(of: source, profile: profile)
+
+        let result = try box.restore(archive, mode: mode)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+        for marker in RestoreFixtures.markers {
+            #expect(!box.exists(marker), "marker \(marker) was restored")
+        }
+        #expect(!box.exists(".sindri/restore-snapshots/old.tar.gz"))
+        #expect(!box.exists(".backup-manifest.json") && !box.exists(".backup-checksums.sha256"), "metadata members written into the home")
+    }
+
+    @Test("the small fixture round-trips, and a second restore of the same archive changes nothing")
+    func smallHomeRoundTripTwice() throws {
+        let box = try RestoreSandbox("rt-small")
+        let source = box.temp.sub("source")
+        _ = try RestoreFixtures.smallHome(at: source)
+        let archive = try box.backup(of: source)
+        let first = try box.restore(archive)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+
+        let afterFirst = try HomeSnapshot.take(box.home, excluding: [".sindri"]).withoutRoot
+        for mode in ["safe", "merge", "full"] {
+            let again = try box.restore(archive, mode: mode)
+            #expect(again.status == 0, "\(mode): \(again.stderr)")
+            let now = try HomeSnapshot.take(box.home, excluding: [".sindri"]).withoutRoot
+            #expect(now == afterFirst, "\(mode) touched identical files: \(now.differences(from: afterFirst))")
+        }
+    }
+
+    @Test("restore reads the archive from standard input with -")
+    func restoreFromStandardInput() throws {
+        let box = try RestoreSandbox("rt-stdin")
+        let source = box.temp.sub("source")
+        _ = try RestoreFixtures.smallHome(at: source)
+        let archive = try box.backup(of: source)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+        let result = try box.restore("-", stdin: bytes)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+    }
+
+    @Test("an archive streamed by `sindri backup -o -` (checksum pending, summary member) restores")
+    func restoreStreamedBackup() throws {
+        let box = try RestoreSandbox("rt-stream")
+        let source = box.temp.sub("source")
+        _ = try RestoreFixtures.smallHome(at: source)
+        let streamed = try Sindri.run(["backup", "--home", source, "-o", "-"], environment: ["HOME": box.envHome], cwd: box.envHome)
+        #expect(streamed.status == 0, "backup: \(streamed.stderr)")
+        let archive = box.file("streamed.tar.gz")
+        try streamed.stdout.write(to: URL(fileURLWithPath: archive))
+        let result = try box.restore(archive)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+    }
+
+    @Test("an archive written by GNU tar with a manifest first (pax format, directories, links) restores")
+    func restoreGNUTarArchive() throws {
+        let box = try RestoreSandbox("rt-gnutar")
+        let source = box.temp.sub("source")
+        _ = try RestoreFixtures.smallHome(at: source)
+        let manifest = """
+            {"version": "1.1.0", "backup_type": "standard", "created_at": "2024-01-15T10:30:00Z", "created_by": "gnu tar",
+             "source": {"instance_name": "x", "provider": "docker", "hostname": "x"}, "profile": "standard",
+             "compression": "gzip", "checksum": {"algorithm": "sha256", "value": "pending"},
+             "statistics": {"files_included": 7, "total_size_bytes": 0, "compressed_size_bytes": 0, "compression_ratio": 0.0,
+                            "duration_seconds": 0.0}, "extensions": {"installed": [], "versions": {}}}
+            """
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: source + "/.backup-manifest.json"))
+        let archive = box.file("gnu.tar.gz")
+        let tar = try Shell.run(["tar", "--format=pax", "-czf", archive, "-C", source,
+                                 ".backup-manifest.json", "workspace", ".gitconfig", ".bashrc", ".config"])
+        #expect(tar.status == 0, "tar: \(tar.stderr)")
+        try FileManager.default.removeItem(atPath: source + "/.backup-manifest.json")
+        let result = try box.restore(archive)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+    }
+}
