@@ -41,7 +41,7 @@ struct TransactionCrashTests {
 
     /// A source home of many small files plus some larger ones, big enough that a restore lasts a
     /// while, and a target home that already holds conflicting versions of some of them.
-    static func makeHomes(_ temp: TemporaryDirectory, files: Int = 1500) throws -> (source: String, target: String, archive: String) {
+    static func makeHomes(_ temp: TemporaryDirectory, files: Int = 700) throws -> (source: String, target: String, archive: String) {
         let source = temp.sub("source")
         let target = temp.sub("target")
         let made = try Shell.python("""
