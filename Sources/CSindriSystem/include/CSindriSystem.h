@@ -34,6 +34,11 @@ static inline int sindri_rename_noreplace(int olddirfd, const char *oldpath, int
 /// an fsync per restored file). Declared by glibc only under _GNU_SOURCE.
 static inline int sindri_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
 
+/// sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): starts writing a file's dirty pages to disk
+/// without waiting, so a restore's disk writes overlap its decompression and the final syncfs
+/// has little left to do.
+static inline int sindri_start_writeback(int fd) { return (int)syscall(SYS_sync_file_range, fd, (long long)0, (long long)0, 2u); }
+
 /// The calling thread's errno (Swift sees errno through a macro on some libcs).
 static inline int sindri_errno(void) { return errno; }
 

@@ -66,6 +66,12 @@ final class ArchiveScanner {
     private var declaredBytes: UInt64 = 0
     private var memberCount = 0
 
+    /// Called once per inflated gzip member (after the manifest) with the file content read so far.
+    var progress: (@Sendable (RestoreProgress) -> Void)?
+    private var contentBytesDone: UInt64 = 0
+    private var filesDone = 0
+    private var currentPath: [UInt8] = []
+
     private enum Current { case none, manifest, checksums, summary, file(Int), other }
 
     /// SHA256 of the data members' compressed bytes (what the manifest checksum covers).
@@ -89,6 +95,11 @@ final class ArchiveScanner {
         do {
             inflated = try inflater.run { output in
                 try reader.consume(output) { event in try handle(event) }
+                if let progress, let manifest {
+                    progress(RestoreProgress(
+                        filesDone: filesDone, filesTotal: manifest.statistics.filesIncluded,
+                        bytesDone: contentBytesDone, bytesTotal: manifest.statistics.totalSizeBytes, currentPath: currentPath))
+                }
             }
             try reader.finish()
         } catch let error as TarFormatError {
@@ -131,6 +142,7 @@ final class ArchiveScanner {
             case .summary: try append(slice, to: &summaryBytes, limit: 1 << 20, what: "summary")
             case .file(let index):
                 hasher.update(bufferPointer: slice)
+                contentBytesDone += UInt64(slice.count)
                 if members[index].inlineContent != nil { members[index].inlineContent!.append(contentsOf: slice) }
                 if stagingDescriptor >= 0 {
                     do { try Syscalls.writeAll(stagingDescriptor, slice) } catch let failure as Syscalls.Failure {
@@ -225,6 +237,7 @@ final class ArchiveScanner {
             throw unsafe("unsupported member type '\(Character(Unicode.Scalar(flag)))'", path)
         }
         pathIndex[path] = members.count
+        currentPath = path
         members.append(scanned)
     }
 
@@ -234,6 +247,7 @@ final class ArchiveScanner {
             try parseManifest()
         case .file(let index):
             members[index].digest = Array(hasher.finalize())
+            filesDone += 1
             try closeStagingFile(setting: members[index])
         case .none, .other, .checksums, .summary:
             break
@@ -269,6 +283,7 @@ final class ArchiveScanner {
                 _ = fchmod(fd, mode_t(member.mode))
                 var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
                 _ = futimens(fd, &times)
+                _ = sindri_start_writeback(fd)
             }
             try Syscalls.closeChecked(fd)
         } catch let failure as Syscalls.Failure {

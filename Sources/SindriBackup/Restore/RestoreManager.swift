@@ -18,21 +18,26 @@ public struct RestoreManager: Sendable {
 
     public init(mode: RestoreMode = .safe) { self.mode = mode }
 
-    /// Reads and checks a whole archive (`-` for stdin), writing nothing.
-    public func verify(archive: String) async throws -> VerificationReport {
+    /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
+    /// is called once per inflated gzip member with the file content read so far.
+    public func verify(archive: String, progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> VerificationReport {
         try await BlockingExecutor(label: "sindri.verify").run {
             let (fd, name) = try Self.openArchive(archive)
             defer { if fd != STDIN_FILENO { close(fd) } }
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
+            scanner.progress = progress
             let scanned = try scanner.scan(fd, name: name)
             return scanned.report
         }
     }
 
-    /// Restores `archive` (`-` for stdin) into `home`.
-    public func restore(archive: String, home: String, options: RestoreOptions) async throws -> RestoreResult {
+    /// Restores `archive` (`-` for stdin) into `home`. `progress`, if given, is called during
+    /// stage 1 (reading and checking the archive) once per inflated gzip member.
+    public func restore(
+        archive: String, home: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
+    ) async throws -> RestoreResult {
         try await BlockingExecutor(label: "sindri.restore").run {
-            try Self.run(archive: archive, home: home, options: options)
+            try Self.run(archive: archive, home: home, options: options, progress: progress)
         }
     }
 
@@ -57,7 +62,9 @@ public struct RestoreManager: Sendable {
         }
     }
 
-    private static func run(archive: String, home homePath: String, options: RestoreOptions) throws -> RestoreResult {
+    private static func run(
+        archive: String, home homePath: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
+    ) throws -> RestoreResult {
         let started = Date()
         let home = try ArchiveBuilder.openHome(homePath)
         defer { close(home) }
@@ -101,7 +108,9 @@ public struct RestoreManager: Sendable {
             staging = try StagingArea(homeDescriptor: home, identifier: identifier)
         }
         let available = try? Syscalls.availableBytes(home)
-        let scanned = try ArchiveScanner(staging: staging, availableBytes: available, force: options.force).scan(fd, name: name)
+        let scanner = ArchiveScanner(staging: staging, availableBytes: available, force: options.force)
+        scanner.progress = progress
+        let scanned = try scanner.scan(fd, name: name)
         notes += scanned.report.notes
 
         // Stage 2: analysis.

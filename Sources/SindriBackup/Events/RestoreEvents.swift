@@ -1,0 +1,127 @@
+import Foundation
+import SindriArchive
+
+// The events `sindri restore`, `sindri verify` and `sindri rollback` report.
+
+/// How far stage 1 of a restore (all of `verify`) has read: file content bytes done against the
+/// manifest's `total_size_bytes`, files done against its `files_included`.
+public struct RestoreProgress: Sendable, Equatable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: UInt64
+    public var bytesTotal: UInt64
+    /// The member being read, as raw bytes.
+    public var currentPath: [UInt8]
+
+    public init(filesDone: Int, filesTotal: Int, bytesDone: UInt64, bytesTotal: UInt64, currentPath: [UInt8] = []) {
+        self.filesDone = filesDone
+        self.filesTotal = filesTotal
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.currentPath = currentPath
+    }
+}
+
+extension ProgressSnapshot {
+    /// A restore's (or verify's) progress report taken `elapsed` seconds after the start.
+    public init(_ progress: RestoreProgress, elapsed: Double) {
+        self.init(
+            elapsed: elapsed, filesDone: progress.filesDone, filesTotal: progress.filesTotal,
+            bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, currentPath: progress.currentPath)
+    }
+}
+
+extension PlannedPath {
+    /// The `item` event of one planned path: `action` is the plan's verb (`create`, `skip: exists`,
+    /// ...), `message` the reason or where the current file is kept.
+    public var itemEvent: SindriEvent {
+        var message = reason
+        if let backupPath {
+            let kept = "the current file is kept as \(PathBytes.display(backupPath))"
+            message = message.map { "\($0); \(kept)" } ?? kept
+        }
+        return .item(SindriEvent.Item(action: action.rawValue, path: PathBytes.display(path), message: message))
+    }
+
+    /// Whether the plan left this path alone because it differs from the backup.
+    public var isConflict: Bool { action == .skipExists && reason?.contains("conflict") == true }
+}
+
+extension RestoreResult {
+    /// The `summary` event of `restore`: `files` restored, the archive, the home, the manifest,
+    /// and in `details` the count of each action, `restored`, `skipped`, `conflicts`, `protected`,
+    /// `mode` and `snapshot_path` (absolute; absent for a dry run or when nothing was written).
+    public func summaryEvent(
+        archivePath: String?, home: String, mode: RestoreMode, startedAt: Date, exitCode: Int32
+    ) -> SindriEvent {
+        var summary = SindriEvent.Summary(command: "restore", dryRun: dryRun, exitCode: exitCode)
+        summary.files = restored
+        summary.archivePath = archivePath
+        summary.home = home
+        summary.profile = manifest.profile
+        summary.manifest = try? JSONValue(encoding: manifest)
+        summary.startedAt = EventTime.rfc3339(startedAt)
+        summary.durationSeconds = EventTime.seconds(durationSeconds)
+        summary.warningCount = warnings.count
+        var counts: [String: Int] = [:]
+        for item in plan { counts[item.action.rawValue, default: 0] += 1 }
+        let actions = counts.mapValues { JSONValue.integer(Int64($0)) }
+        var details: [String: JSONValue] = [
+            "mode": .string(mode.rawValue),
+            "planned": .integer(Int64(plan.count)),
+            "actions": .object(actions),
+            "restored": .integer(Int64(restored)),
+            "skipped": .integer(Int64(skipped)),
+            "conflicts": .integer(Int64(conflicts)),
+            "protected": .integer(Int64(protected)),
+        ]
+        if let snapshotPath {
+            details["snapshot_path"] = .string(home.hasSuffix("/") ? home + snapshotPath : home + "/" + snapshotPath)
+        }
+        summary.details = .object(details)
+        return .summary(summary)
+    }
+}
+
+extension VerificationReport {
+    /// The `summary` event of `verify`: `members`, `files`, `total_bytes` (file content),
+    /// `archive_bytes` (compressed), the manifest, and in `details` `gzip_members`,
+    /// `checksums_checked`, `archive_checksum_verified`.
+    public func summaryEvent(archivePath: String?, startedAt: Date) -> SindriEvent {
+        var summary = SindriEvent.Summary(command: "verify", dryRun: false, exitCode: 0)
+        summary.archivePath = archivePath
+        summary.members = members
+        summary.files = regularFiles
+        summary.totalBytes = contentBytes
+        summary.archiveBytes = compressedBytes
+        summary.profile = manifest.profile
+        summary.manifest = try? JSONValue(encoding: manifest)
+        summary.startedAt = EventTime.rfc3339(startedAt)
+        summary.durationSeconds = EventTime.seconds(Date().timeIntervalSince(startedAt))
+        summary.warningCount = 0
+        summary.details = .object([
+            "gzip_members": .integer(Int64(gzipMembers)),
+            "checksums_checked": .integer(Int64(checkedChecksums)),
+            "archive_checksum_verified": .bool(archiveChecksumVerified),
+        ])
+        return .summary(summary)
+    }
+}
+
+extension RestoreSnapshotInfo {
+    /// The `item` event `rollback --list` gives a snapshot: action `snapshot`, its path (relative
+    /// to the home), size, creation time, and `message` `<identifier>: <status>`.
+    public var itemEvent: SindriEvent {
+        .item(SindriEvent.Item(
+            action: "snapshot", path: path, size: sizeBytes, mtime: EventTime.rfc3339(createdAt),
+            message: "\(identifier): \(status)"))
+    }
+
+    /// The snapshot as an object of `rollback --list`'s summary details.
+    public var detailsValue: JSONValue {
+        .object([
+            "identifier": .string(identifier), "path": .string(path), "created_at": .string(EventTime.rfc3339(createdAt)),
+            "size_bytes": .unsigned(sizeBytes), "status": .string(status),
+        ])
+    }
+}
