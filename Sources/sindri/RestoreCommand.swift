@@ -59,52 +59,100 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Completed-restore snapshots to keep.")
     var keepSnapshots: Int = 5
 
-    @Flag(name: [.short, .long], help: "Print every path with its action.")
-    var verbose = false
+    @OptionGroup(title: "Output")
+    var outputOptions: OutputOptions
 
     func run() async throws {
+        let reporter = Reporter(command: "restore", options: outputOptions)
         let environment = ProcessInfo.processInfo.environment
         let homePath = home ?? environment["SINDRI_HOME"] ?? environment["HOME"] ?? ""
-        guard !homePath.isEmpty else { throw ValidationError("no home directory: pass --home or set HOME") }
+        guard !homePath.isEmpty else {
+            let error = ValidationError("no home directory: pass --home or set HOME")
+            guard outputOptions.json else { throw error }
+            return try await CommandRunner.run(reporter: reporter) { throw error }
+        }
         if mode != .safe, !dryRun, !noInteractive, isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1, archive != "-" {
             FileHandle.standardError.write(Data("Restore \(archive) into \(homePath) in \(mode.rawValue) mode? Existing files will be \(mode == .merge ? "kept as .bak and replaced" : "overwritten"). [y/N] ".utf8))
             let answer = readLine()?.lowercased() ?? ""
             guard answer == "y" || answer == "yes" else {
-                printError("sindri: restore cancelled")
+                if outputOptions.json {
+                    reporter.failure("restore cancelled", status: .failure)
+                } else {
+                    printError("sindri: restore cancelled")
+                }
                 throw ExitCode(ExitStatus.failure.rawValue)
             }
         }
         let options = RestoreOptions(mode: mode, dryRun: dryRun, interactive: !noInteractive, force: force, only: paths,
                                      snapshotCodec: snapshotCodec, keepSnapshots: keepSnapshots)
-        let (archive, dryRun, verbose) = (self.archive, self.dryRun, self.verbose)
-        try await CommandRunner.run {
-            let result = try await RestoreManager(mode: options.mode).restore(archive: archive, home: homePath, options: options)
-            for note in result.notes { printError("sindri: note: \(note)") }
-            if dryRun || verbose {
-                // One line per path, ACTION<TAB>PATH, for people and scripts alike; details go to stderr.
-                for item in result.plan {
-                    print("\(item.action.rawValue)\t\(PathBytes.display(item.path))")
-                    if verbose, let backup = item.backupPath {
-                        printError("sindri: \(PathBytes.display(item.path)): the current file is kept as \(PathBytes.display(backup))")
-                    }
+        let archive = self.archive
+        try await CommandRunner.run(reporter: reporter) {
+            try await Self.restore(archive: archive, home: homePath, options: options, reporter: reporter)
+        }
+    }
+
+    private static func restore(archive: String, home homePath: String, options: RestoreOptions, reporter: Reporter) async throws -> ExitStatus {
+        let started = Date()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let dryRun = options.dryRun
+        reporter.phase("reading \(archive == "-" ? "standard input" : archive) ...", delayed: true)
+        var callback: (@Sendable (RestoreProgress) -> Void)?
+        if reporter.progressLine != nil || reporter.json {
+            callback = { @Sendable (progress: RestoreProgress) -> Void in
+                let elapsed = clock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                reporter.progress(ProgressSnapshot(progress, elapsed: seconds))
+            }
+        }
+        let result = try await RestoreManager(mode: options.mode).restore(archive: archive, home: homePath, options: options, progress: callback)
+        let statistics = result.manifest.statistics
+        reporter.finalProgress(ProgressSnapshot(
+            elapsed: result.durationSeconds, filesDone: statistics.filesIncluded, filesTotal: statistics.filesIncluded,
+            bytesDone: statistics.totalSizeBytes, bytesTotal: statistics.totalSizeBytes))
+        for note in result.notes {
+            if reporter.json {
+                reporter.warning(note)
+            } else {
+                reporter.writeText("sindri: note: \(note)", to: STDERR_FILENO)
+            }
+        }
+        if dryRun || reporter.verbose {
+            // One line per path, ACTION<TAB>PATH, for people and scripts alike; details go to stderr.
+            for item in result.plan {
+                reporter.item(item.itemEvent, text: "\(item.action.rawValue)\t\(PathBytes.display(item.path))")
+                if reporter.verbose, !reporter.json, let backup = item.backupPath {
+                    reporter.writeText("sindri: \(PathBytes.display(item.path)): the current file is kept as \(PathBytes.display(backup))", to: STDERR_FILENO)
                 }
             }
-            for item in result.plan where item.action == .skipExists && item.reason?.contains("conflict") == true {
-                printError("sindri: conflict: \(PathBytes.display(item.path)) exists and differs from the backup; left as it is (--mode merge or full replaces it)")
-            }
-            for warning in result.warnings { printError("sindri: warning: \(warning)") }
-            let counts = RestoreAction.allCases.compactMap { action -> String? in
-                let count = result.count(action)
-                return count == 0 ? nil : "\(count) \(action.rawValue)"
-            }.joined(separator: ", ")
-            if dryRun {
-                printError("Dry run: \(result.plan.count) paths planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed.")
-            } else {
-                printError("Restored \(result.restored) paths from \(archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts)).")
-                if let snapshot = result.snapshotPath { printError("Pre-restore snapshot: \(homePath)/\(snapshot) (undo with: sindri rollback)") }
-            }
-            return result.warnings.isEmpty ? .success : .completedWithWarnings
         }
+        for item in result.plan where item.isConflict {
+            let message = "\(PathBytes.display(item.path)) exists and differs from the backup; left as it is (--mode merge or full replaces it)"
+            if reporter.json {
+                reporter.warning(.warning(SindriEvent.Warning(message: "conflict: " + message, path: PathBytes.display(item.path))))
+            } else {
+                reporter.writeText("sindri: conflict: \(message)", to: STDERR_FILENO)
+            }
+        }
+        for warning in result.warnings { reporter.warning(warning) }
+        let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
+        let counts = RestoreAction.allCases.compactMap { action -> String? in
+            let count = result.count(action)
+            return count == 0 ? nil : "\(count) \(action.rawValue)"
+        }.joined(separator: ", ")
+        let text: String
+        if dryRun {
+            text = "Dry run: \(result.plan.count) paths planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed."
+        } else {
+            var lines = "Restored \(result.restored) paths from \(archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts))."
+            if let snapshot = result.snapshotPath { lines += "\nPre-restore snapshot: \(homePath)/\(snapshot) (undo with: sindri rollback)" }
+            text = lines
+        }
+        reporter.summary(
+            result.summaryEvent(archivePath: archive == "-" ? nil : archive, home: homePath, mode: options.mode,
+                                startedAt: started, exitCode: status.rawValue),
+            text: text)
+        return status
     }
 }
 

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import SindriBackup
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `sindri rollback`: undo a restore.
 struct RollbackCommand: AsyncParsableCommand {
@@ -30,24 +33,52 @@ struct RollbackCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Never ask for confirmation.")
     var noInteractive = false
 
+    @OptionGroup(title: "Output")
+    var outputOptions: OutputOptions
+
     func run() async throws {
+        let reporter = Reporter(command: "rollback", options: outputOptions)
         let environment = ProcessInfo.processInfo.environment
         let homePath = home ?? environment["SINDRI_HOME"] ?? environment["HOME"] ?? ""
-        guard !homePath.isEmpty else { throw ValidationError("no home directory: pass --home or set HOME") }
+        guard !homePath.isEmpty else {
+            let error = ValidationError("no home directory: pass --home or set HOME")
+            guard outputOptions.json else { throw error }
+            return try await CommandRunner.run(reporter: reporter) { throw error }
+        }
         let (snapshot, list) = (self.snapshot, self.list)
-        try await CommandRunner.run {
+        try await CommandRunner.run(reporter: reporter) {
+            let started = Date()
             let manager = RollbackManager(home: homePath)
+            var summary = SindriEvent.Summary(command: "rollback", dryRun: false, exitCode: 0)
+            summary.home = homePath
+            summary.startedAt = EventTime.rfc3339(started)
             if list {
                 let snapshots = try await manager.list()
-                if snapshots.isEmpty { printError("No restore snapshots in \(homePath).") }
+                if snapshots.isEmpty, !reporter.json { reporter.writeText("No restore snapshots in \(homePath).", to: STDERR_FILENO) }
                 let formatter = ISO8601DateFormatter()
                 for item in snapshots {
-                    print("\(item.identifier)\t\(formatter.string(from: item.createdAt))\t\(item.sizeBytes)\t\(item.status)\t\(item.path)")
+                    // The listing is the command's output: printed even with -q.
+                    let line = "\(item.identifier)\t\(formatter.string(from: item.createdAt))\t\(item.sizeBytes)\t\(item.status)\t\(item.path)"
+                    if reporter.json { reporter.emit(item.itemEvent) } else { reporter.writeText(line, to: STDOUT_FILENO) }
                 }
+                summary.durationSeconds = EventTime.seconds(Date().timeIntervalSince(started))
+                summary.details = .object([
+                    "list": .bool(true),
+                    "snapshots": .array(snapshots.map(\.detailsValue)),
+                ])
+                reporter.emit(.summary(summary))
                 return .success
             }
+            reporter.phase("rolling back ...", delayed: true)
             let message = try await manager.rollback(snapshot: snapshot)
-            printError(message)
+            summary.durationSeconds = EventTime.seconds(Date().timeIntervalSince(started))
+            summary.details = .object(["message": .string(message)])
+            reporter.progressLine?.finish()
+            if reporter.json {
+                reporter.emit(.summary(summary))
+            } else {
+                reporter.writeText(message, to: STDERR_FILENO)
+            }
             return .success
         }
     }

@@ -57,6 +57,12 @@ struct Sindri: AsyncParsableCommand {
                     code: code.rawValue, message: message(for: error), errorCode: "invalidArgument")))
                 Foundation.exit(code.rawValue)
             }
+            // A usage error is one line naming the problem (the usage text is one --help away).
+            if code.rawValue == ExitStatus.usage.rawValue, !(error is ExitCode) {
+                let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                printError("sindri: error: \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see sindri --help)")
+                Foundation.exit(code.rawValue)
+            }
             exit(withError: error)
         }
     }

@@ -22,21 +22,45 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
+    @OptionGroup(title: "Output")
+    var outputOptions: OutputOptions
+
     func run() async throws {
         let archive = self.archive
-        try await CommandRunner.run {
-            let report = try await RestoreManager().verify(archive: archive)
+        let reporter = Reporter(command: "verify", options: outputOptions)
+        try await CommandRunner.run(reporter: reporter) {
+            let started = Date()
+            let clock = ContinuousClock()
+            let start = clock.now
+            reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
+            var callback: (@Sendable (RestoreProgress) -> Void)?
+            if reporter.progressLine != nil || reporter.json {
+                callback = { @Sendable (progress: RestoreProgress) -> Void in
+                    let elapsed = clock.now - start
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    reporter.progress(ProgressSnapshot(progress, elapsed: seconds))
+                }
+            }
+            let report = try await RestoreManager().verify(archive: archive, progress: callback)
+            reporter.finalProgress(ProgressSnapshot(
+                elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
+                bytesDone: report.contentBytes, bytesTotal: report.contentBytes))
             let manifest = report.manifest
-            printError("""
+            var text = """
                 Verified \(archive == "-" ? "standard input" : archive):
                   gzip:      \(report.gzipMembers) members, \(report.compressedBytes) bytes; every CRC32 and length correct, no trailing data
                   tar:       \(report.members) members, structure sound, no unsafe member
                   manifest:  format \(manifest.version), profile \(manifest.profile), created \(manifest.createdAt) by \(manifest.createdBy)
                   files:     \(report.regularFiles) files, \(report.contentBytes) bytes\(report.checkedChecksums > 0 ? "; \(report.checkedChecksums) SHA256 checksums match" : "")
                   archive checksum: \(report.archiveChecksumVerified ? "matches the data" : "not recorded")
-                """)
-            for note in report.notes { printError("  note: \(note)") }
-            printError("OK")
+                """
+            if reporter.json {
+                for note in report.notes { reporter.warning(note) }
+            } else {
+                for note in report.notes { text += "\n  note: \(note)" }
+            }
+            text += "\nOK"
+            reporter.summary(report.summaryEvent(archivePath: archive == "-" ? nil : archive, startedAt: started), text: text)
             return .success
         }
     }

@@ -52,14 +52,7 @@ struct BackupBadInputTests {
         let run = badCase.unprivileged ? try BackupRun.runUnprivileged(arguments) : try Sindri.run(arguments)
         #expect(run.status == badCase.status, "stderr: \(run.stderr)")
         let lines = BackupFiles.lines(run.stderr)
-        withKnownIssue("""
-            swift-argument-parser follows its error line with 'Usage: ...' and 'See ... --help' \
-            (Sindri.main calls exit(withError:)); one line needs Sindri.main to print only the message
-            """) {
-            #expect(lines.count == 1, "expected one line on stderr, got: \(run.stderr)")
-        } when: {
-            badCase.parserError
-        }
+        #expect(lines.count == 1, "expected one line on stderr, got: \(run.stderr)")
         #expect(run.stdout.isEmpty)
         chmod(out, 0o755)
         #expect(BackupFiles.names(in: out).isEmpty, "left behind: \(BackupFiles.names(in: out))")

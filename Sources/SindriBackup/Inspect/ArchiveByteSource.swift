@@ -56,7 +56,7 @@ final class ArchiveByteSource {
     /// Appends up to `count` bytes to `buffer`; returns how many (0 at the end of the input).
     func read(upTo count: Int, appendingTo buffer: inout [UInt8]) throws -> Int {
         let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
+        buffer.append(contentsOf: [UInt8](repeating: 0, count: count))
         while true {
             let result = buffer.withUnsafeMutableBytes { raw in
                 Glibc.read(descriptor, raw.baseAddress! + start, count)

@@ -52,7 +52,7 @@ final class ArchiveInflater {
     private func fill(minimum: Int) throws {
         while buffer.count - start < minimum && !endOfInput {
             let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: 4 << 20))
+            buffer.append(contentsOf: [UInt8](repeating: 0, count: 4 << 20))
             let count = try buffer.withUnsafeMutableBytes { raw -> Int in
                 do {
                     return try Syscalls.readSome(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
