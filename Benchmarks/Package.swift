@@ -17,7 +17,7 @@ let plugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benc
 let fixtures: Target.Dependency = "BenchmarkFixtures"
 
 /// One executable per suite (the plugin finds them under Benchmarks/<name>).
-func suite(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
+@MainActor func suite(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
     .executableTarget(
         name: name,
         dependencies: [benchmark, fixtures] + dependencies,

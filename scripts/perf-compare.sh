@@ -153,7 +153,7 @@ measure() {
   local quoted="${command//\"/\"\"}"
   echo "$case_name,$run,$name,$level,$wall,$user,$sys,$rss,$bytes,$input_bytes,$others,\"$quoted\"" >> "$csv"
   awk -v n="$name $level" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v b="$bytes" \
-    'BEGIN { printf "  %-30s wall %7.2f s  cpu %7.2f s  rss %7.1f MiB  out %d\n", n, w, u + s, r / 1024, b }' >&2
+    'BEGIN { printf "  %-30s wall %7.2f s  cpu %7.2f s  rss %7.1f MiB  out %.0f\n", n, w, u + s, r / 1024, b }' >&2
 }
 
 # sindri once, then its member list (without its own metadata members) for tar.
@@ -307,7 +307,8 @@ generate_big_file() {
     local seed_dir="$work/big-seed-$seed"
     rm -rf "$seed_dir"
     "$generator" "$seed_dir" --size 128M --seed "$seed" >&2
-    tar -C "$seed_dir" -cf - . | head -c $((64 << 20)) > "$work/big-seed.bin"
+    # head closes the pipe after 64 MiB: tar's SIGPIPE is expected.
+    (tar -C "$seed_dir" -cf - . || true) | head -c $((64 << 20)) > "$work/big-seed.bin"
     rm -rf "$seed_dir"
     echo "writing a $big_size file in $dir" >&2
     python3 - "$work/big-seed.bin" "$dir/big.bin" "$want_bytes" "$seed" <<'PY'

@@ -47,7 +47,7 @@ measure() {  # name, command...
 for round in $(seq 1 "$runs"); do
   measure "tar -xzf" "tar -xzf '$archive' -C '$work/restore-target'"
   measure "tar -xzf + sync" "tar -xzf '$archive' -C '$work/restore-target' && sync"
-  measure "sindri restore" "'$bin/sindri' restore '$archive' --home '$work/restore-target' --no-interactive -q"
+  measure "sindri restore" "'$bin/sindri' restore '$archive' --home '$work/restore-target' --no-interactive"
 done
 # Snapshot codecs: every archived file already exists with other content, so full mode replaces all.
 for codec in gzip lz4; do
@@ -56,7 +56,7 @@ for codec in gzip lz4; do
   find "$target" -type f -exec sh -c 'for f; do printf x >> "$f"; done' _ {} +
   rm -f "$target/.backup-manifest.json" "$target/.backup-checksums.sha256"
   drop
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$bin/sindri" restore "$archive" --home "$target" --mode full --no-interactive --snapshot-codec "$codec" -q >/dev/null 2>&1
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$bin/sindri" restore "$archive" --home "$target" --mode full --no-interactive --snapshot-codec "$codec" >/dev/null 2>&1
   read -r wall user sys rss < "$work/time.txt"
   snap=$(ls "$target"/.sindri/restore-snapshots/snapshot-* | head -1)
   echo "1,full restore with $codec snapshot ($(stat -c %s "$snap") bytes),$wall,$user,$sys,$rss" >> "$csv"

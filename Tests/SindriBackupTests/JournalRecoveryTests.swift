@@ -292,6 +292,6 @@ import SindriBackup
 
     @Test func preconditionDescriptionsEscapeOddNames() {
         let operation = UndoOperation.removeIfPresent(path: [0x61, 0x0A, 0xFF], condition: UndoCondition(skipIfStillStaged: Self.b("s")))
-        #expect(operation.preconditionDescription == "unlink a\\x0a\\xff if it exists and is not a directory if staging:s no longer exists")
+        #expect(operation.preconditionDescription == "unlink a\\n\\xff if it exists and is not a directory if staging:s no longer exists")
     }
 }

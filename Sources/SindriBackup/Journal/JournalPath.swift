@@ -1,3 +1,5 @@
+import SindriArchive
+
 /// Rules and helpers for the byte paths the journal stores.
 ///
 /// A journal is read back from disk by the next process, so it is input like any other: a
@@ -39,41 +41,6 @@ enum JournalPath {
     /// A single-line printable rendering: printable ASCII and valid UTF-8 kept, everything else
     /// escaped as `\xNN` (so a hostile name cannot forge a line in a message).
     static func display(_ bytes: [UInt8]) -> String {
-        var out = ""
-        var decoder = UTF8()
-        var iterator = bytes.makeIterator()
-        var valid = true
-        var scalars: [Unicode.Scalar] = []
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: break loop
-            case .error: valid = false; break loop
-            }
-        }
-        func hex(_ byte: UInt8) -> String {
-            let digits = Array("0123456789abcdef")
-            return "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
-        }
-        if valid {
-            for scalar in scalars {
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\\" {
-                    out += scalar == "\\" ? "\\\\" : hex(UInt8(scalar.value))
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        } else {
-            for byte in bytes {
-                if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
-                    out.unicodeScalars.append(Unicode.Scalar(byte))
-                } else if byte == UInt8(ascii: "\\") {
-                    out += "\\\\"
-                } else {
-                    out += hex(byte)
-                }
-            }
-        }
-        return out
+        PathBytes.display(bytes)
     }
 }
