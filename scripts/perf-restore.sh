@@ -24,9 +24,10 @@ while [ $# -gt 0 ]; do
 done
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 bash "$here/scripts/install-deps.sh"
-swift build -c release --package-path "$here" --product sindri >&2
-swift build -c release --package-path "$here" --product sindri-workspace >&2
-bin="$here/.build/release"
+scratch="$here/.build-perf"   # the same release build as scripts/perf-compare.sh
+swift build -c release --package-path "$here" --scratch-path "$scratch" --product sindri >&2
+swift build -c release --package-path "$here" --scratch-path "$scratch" --product sindri-workspace >&2
+bin="$(swift build -c release --package-path "$here" --scratch-path "$scratch" --show-bin-path)"
 mkdir -p "$work"
 tree="$work/workspace-$size-$seed"
 [ -d "$tree" ] || "$bin/sindri-workspace" "$tree" --size "$size" --seed "$seed"
