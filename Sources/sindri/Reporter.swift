@@ -213,3 +213,16 @@ final class Reporter: @unchecked Sendable {
         DescriptorWriter.writeAll(&bytes, to: descriptor)
     }
 }
+
+extension Reporter {
+    /// The progress callback for reading an archive (restore, verify), or nil when nothing would
+    /// show it: progress events go to the progress line and, with `--json`, the JSON stream.
+    func restoreProgress(since start: ContinuousClock.Instant, clock: ContinuousClock) -> (@Sendable (RestoreProgress) -> Void)? {
+        guard progressLine != nil || json else { return nil }
+        return { @Sendable progress in
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            self.progress(ProgressSnapshot(progress, elapsed: seconds))
+        }
+    }
+}

@@ -64,10 +64,10 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reporter = Reporter(command: "restore", options: outputOptions)
-        let environment = ProcessInfo.processInfo.environment
-        let homePath = home ?? environment["SINDRI_HOME"] ?? environment["HOME"] ?? ""
-        guard !homePath.isEmpty else {
-            let error = ValidationError("no home directory: pass --home or set HOME")
+        let homePath: String
+        do {
+            homePath = try SindriEnvironment.resolveHome(home)
+        } catch {
             guard outputOptions.json else { throw error }
             return try await CommandRunner.run(reporter: reporter) { throw error }
         }
@@ -97,14 +97,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let start = clock.now
         let dryRun = options.dryRun
         reporter.phase("reading \(archive == "-" ? "standard input" : archive) ...", delayed: true)
-        var callback: (@Sendable (RestoreProgress) -> Void)?
-        if reporter.progressLine != nil || reporter.json {
-            callback = { @Sendable (progress: RestoreProgress) -> Void in
-                let elapsed = clock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                reporter.progress(ProgressSnapshot(progress, elapsed: seconds))
-            }
-        }
+        let callback = reporter.restoreProgress(since: start, clock: clock)
         let result = try await RestoreManager(mode: options.mode).restore(archive: archive, home: homePath, options: options, progress: callback)
         let statistics = result.manifest.statistics
         reporter.finalProgress(ProgressSnapshot(

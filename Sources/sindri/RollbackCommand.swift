@@ -38,10 +38,10 @@ struct RollbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let reporter = Reporter(command: "rollback", options: outputOptions)
-        let environment = ProcessInfo.processInfo.environment
-        let homePath = home ?? environment["SINDRI_HOME"] ?? environment["HOME"] ?? ""
-        guard !homePath.isEmpty else {
-            let error = ValidationError("no home directory: pass --home or set HOME")
+        let homePath: String
+        do {
+            homePath = try SindriEnvironment.resolveHome(home)
+        } catch {
             guard outputOptions.json else { throw error }
             return try await CommandRunner.run(reporter: reporter) { throw error }
         }

@@ -33,14 +33,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
-            var callback: (@Sendable (RestoreProgress) -> Void)?
-            if reporter.progressLine != nil || reporter.json {
-                callback = { @Sendable (progress: RestoreProgress) -> Void in
-                    let elapsed = clock.now - start
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                    reporter.progress(ProgressSnapshot(progress, elapsed: seconds))
-                }
-            }
+            let callback = reporter.restoreProgress(since: start, clock: clock)
             let report = try await RestoreManager().verify(archive: archive, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
