@@ -283,7 +283,10 @@ final class ArchiveScanner {
                 _ = fchmod(fd, mode_t(member.mode))
                 var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
                 _ = futimens(fd, &times)
-                _ = sindri_start_writeback(fd)
+                // Large files start their writeback now so disk writes overlap inflating; for small
+                // files one call each costs more (measured: +2.5 s of system time on 48k files)
+                // than the single syncfs at commit.
+                if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
             }
             try Syscalls.closeChecked(fd)
         } catch let failure as Syscalls.Failure {
