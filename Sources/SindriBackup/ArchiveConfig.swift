@@ -17,16 +17,6 @@ public struct ExclusionConfig: Sendable {
         self.walk = walk
     }
 
-    /// Reads an exclude file (one pattern per line, `#` comments, `!` re-includes).
-    public static func patterns(fromFile path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw SindriError(.invalidArgument, "cannot read exclude file \(path)", path: path)
-        }
-        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-    }
-
     /// Reads an exclude file with `IgnoreRules.parse(fileContents:)` (gitignore syntax: `#`
     /// comments, `!` re-includes, `\r\n` and a byte-order mark accepted).
     ///
