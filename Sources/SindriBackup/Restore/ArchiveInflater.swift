@@ -72,6 +72,7 @@ final class ArchiveInflater {
         var first = true
         var framedToTheEnd = true
         let decompressors = try (0..<workers).map { _ in try GzipMemberDecompressor() }
+        var pending: InflatingBatch?
         while true {
             compact()
             // Collect a batch of whole members.
@@ -98,43 +99,17 @@ final class ArchiveInflater {
             }
             if !batch.isEmpty {
                 first = false
-                var outputs = [[UInt8]](repeating: [], count: batch.count)
-                var failures = [Error?](repeating: nil, count: batch.count)
-                let workerCount = min(workers, batch.count)
-                let members = batch
-                buffer.withUnsafeBytes { raw in
-                    outputs.withUnsafeMutableBufferPointer { outputs in
-                        failures.withUnsafeMutableBufferPointer { failures in
-                            let (outputsBase, failuresBase) = (outputs.baseAddress!, failures.baseAddress!)
-                            nonisolated(unsafe) let shared = (raw, outputsBase, failuresBase, decompressors)
-                            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-                                let (raw, outputs, failures, decompressors) = shared
-                                var index = worker
-                                while index < members.count {
-                                    let member = members[index]
-                                    do {
-                                        outputs[index] = try decompressors[worker].decompressMember(
-                                            UnsafeRawBufferPointer(rebasing: raw[member.offset..<(member.offset + member.length)]),
-                                            uncompressedSize: member.uncompressed)
-                                    } catch {
-                                        failures[index] = error
-                                    }
-                                    index += workerCount
-                                }
-                            }
-                        }
-                    }
+                // Copy the batch out of the input buffer (which keeps growing), then inflate it on
+                // the workers while this thread hands the previous batch's tar stream to `sink`.
+                let inflating = InflatingBatch(buffer: buffer, batch: batch, firstOffset: consumedBefore)
+                if let previous = pending {
+                    previous.wait()
+                    inflating.start(decompressors: decompressors, workers: workers)
+                    try deliver(previous, &summary, &hasher, sink)
+                } else {
+                    inflating.start(decompressors: decompressors, workers: workers)
                 }
-                for (index, member) in batch.enumerated() {
-                    if let failure = failures[index] {
-                        throw SindriError(.archiveCorrupt, "\(name): gzip member at byte \(consumedBefore + member.offset) is damaged: \((failure as? CodecError)?.message ?? "\(failure)")", path: name)
-                    }
-                    if member.isData {
-                        buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[member.offset..<(member.offset + member.length)])) }
-                    }
-                    try outputs[index].withUnsafeBytes { try sink($0) }
-                    summary.gzipMembers += 1
-                }
+                pending = inflating
                 start += batchBytes
                 summary.compressedBytes = consumedBefore + start
             }
@@ -146,6 +121,10 @@ final class ArchiveInflater {
                 try fill(minimum: 1)
                 if buffer.count == start && endOfInput { break }
             }
+        }
+        if let last = pending {
+            last.wait()
+            try deliver(last, &summary, &hasher, sink)
         }
         if summary.gzipMembers == 0 && buffer.count == start && endOfInput {
             throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
@@ -183,6 +162,21 @@ final class ArchiveInflater {
         return summary
     }
 
+    /// Hands an inflated batch's tar stream to `sink`, in order, hashing its data members.
+    private func deliver(_ batch: InflatingBatch, _ summary: inout Summary, _ hasher: inout SHA256,
+                         _ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        for (index, member) in batch.members.enumerated() {
+            if let failure = batch.failures[index] {
+                throw SindriError(.archiveCorrupt, "\(name): gzip member at byte \(batch.firstOffset + member.offset) is damaged: \((failure as? CodecError)?.message ?? "\(failure)")", path: name)
+            }
+            if member.isData {
+                batch.compressed.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[(member.offset - batch.base)..<(member.offset - batch.base + member.length)])) }
+            }
+            try batch.outputs[index].withUnsafeBytes { try sink($0) }
+            summary.gzipMembers += 1
+        }
+    }
+
     /// Recognizes the member at `offset`: a stored member (the manifest's) or a block member.
     private func frame(at offset: Int, first: Bool) -> Framing {
         buffer.withUnsafeBytes { raw -> Framing in
@@ -217,4 +211,64 @@ final class ArchiveInflater {
         let size = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8 | Int(bytes[position + 6]) << 16 | Int(bytes[position + 7]) << 24
         return .member(length: position + 8, uncompressed: size, isData: false, isTrailer: false)
     }
+}
+
+/// One batch of whole gzip members copied out of the input, inflated on the worker threads.
+private final class InflatingBatch: @unchecked Sendable {
+    typealias Member = (offset: Int, length: Int, uncompressed: Int, isData: Bool)
+    /// The members' bytes; `base` is the input-buffer offset of its first byte.
+    let compressed: [UInt8]
+    let base: Int
+    /// Absolute offset in the file of input-buffer offset 0, for messages.
+    let firstOffset: Int
+    let members: [Member]
+    var outputs: [[UInt8]]
+    var failures: [Error?]
+    private let done = DispatchGroup()
+
+    init(buffer: [UInt8], batch: [Member], firstOffset: Int) {
+        let first = batch.first!.offset
+        let last = batch.last!.offset + batch.last!.length
+        compressed = Array(buffer[first..<last])
+        base = first
+        self.firstOffset = firstOffset
+        members = batch
+        outputs = Array(repeating: [], count: batch.count)
+        failures = Array(repeating: nil, count: batch.count)
+    }
+
+    /// Inflates every member on up to `workers` threads; each worker uses its own decompressor.
+    func start(decompressors: [GzipMemberDecompressor], workers: Int) {
+        done.enter()
+        nonisolated(unsafe) let decompressors = decompressors
+        DispatchQueue.global(qos: .userInitiated).async {
+            let workerCount = min(workers, self.members.count)
+            self.compressed.withUnsafeBytes { raw in
+                self.outputs.withUnsafeMutableBufferPointer { outputs in
+                    self.failures.withUnsafeMutableBufferPointer { failures in
+                        nonisolated(unsafe) let shared = (raw, outputs.baseAddress!, failures.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                            let (raw, outputs, failures) = shared
+                            var index = worker
+                            while index < self.members.count {
+                                let member = self.members[index]
+                                let from = member.offset - self.base
+                                do {
+                                    outputs[index] = try decompressors[worker].decompressMember(
+                                        UnsafeRawBufferPointer(rebasing: raw[from..<(from + member.length)]),
+                                        uncompressedSize: member.uncompressed)
+                                } catch {
+                                    failures[index] = error
+                                }
+                                index += workerCount
+                            }
+                        }
+                    }
+                }
+            }
+            self.done.leave()
+        }
+    }
+
+    func wait() { done.wait() }
 }
