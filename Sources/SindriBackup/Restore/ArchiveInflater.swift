@@ -158,7 +158,7 @@ final class ArchiveInflater {
             summary.compressedBytes = consumedBefore
             return summary
         }
-        summary.dataChecksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        summary.dataChecksum = FileDigest.hex(hasher.finalize())
         return summary
     }
 

@@ -138,29 +138,21 @@ final class RestoreApplier {
         let parent = MemberPath.parent(path)
         guard !attributedDirectories.contains(parent), !createdDirectories.contains(where: { $0.path == parent }) else { return [] }
         attributedDirectories.insert(parent)
-        let info: stat
-        do {
-            if parent.isEmpty {
-                info = try Syscalls.fileStatus(home)
-            } else {
-                let (grandparent, name) = try parentOf(parent)
-                info = try withCPath(name) { try Syscalls.lstatAt(grandparent, $0) }
-            }
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: PathBytes.display(parent))
-        }
-        let attributes = FileAttributes(
-            mode: UInt32(info.st_mode) & 0o7777, uid: info.st_uid, gid: info.st_gid,
-            mtimeSeconds: Int64(info.st_mtim.tv_sec), mtimeNanoseconds: UInt32(info.st_mtim.tv_nsec))
-        return [Pending(step: .setAttributes(path: parent, previous: attributes), run: {}, places: nil)]
+        return try attributesStep(for: parent)
     }
 
-    /// The original's exact attributes (mtime to the nanosecond) before it is replaced: the
-    /// snapshot's tar keeps whole seconds only, so a rollback sets them again from the journal.
-    private func originalAttributes(of path: [UInt8]) throws -> [Pending] {
-        let (parent, name) = try parentOf(path)
+    /// A no-op step that records what `path` (the home itself when empty) has now, so that
+    /// undoing the steps after it can give it back exactly.
+    private func attributesStep(for path: [UInt8]) throws -> [Pending] {
         let info: stat
-        do { info = try withCPath(name) { try Syscalls.lstatAt(parent, $0) } } catch let failure as Syscalls.Failure {
+        do {
+            if path.isEmpty {
+                info = try Syscalls.fileStatus(home)
+            } else {
+                let (parent, name) = try parentOf(path)
+                info = try withCPath(name) { try Syscalls.lstatAt(parent, $0) }
+            }
+        } catch let failure as Syscalls.Failure {
             throw failure.error(path: PathBytes.display(path))
         }
         let attributes = FileAttributes(
@@ -184,7 +176,9 @@ final class RestoreApplier {
             let staged = try stage(member)
             return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
         case .overwrite, .merge:
-            let original = try originalAttributes(of: path)
+            // The original's exact attributes (mtime to the nanosecond) go to the journal: the
+            // snapshot's tar keeps whole seconds only.
+            let original = try attributesStep(for: path)
             let aside = nextName("a")
             let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
             return original + [
@@ -196,7 +190,9 @@ final class RestoreApplier {
             ]
         case .keepBackupAndOverwrite:
             guard let backup = step.planned.backupPath else { return [] }
-            let original = try originalAttributes(of: path)
+            // The original's exact attributes (mtime to the nanosecond) go to the journal: the
+            // snapshot's tar keeps whole seconds only.
+            let original = try attributesStep(for: path)
             let staged = try stage(member)
             return original + [
                 Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in

@@ -209,15 +209,6 @@ struct DirectoryCache {
         guard problem == nil, parentFD >= 0 else { return nil }
         guard let fd = try? withCPath(MemberPath.name(path), { try Syscalls.openAt(parentFD, $0, O_RDONLY | O_NOFOLLOW) }) else { return nil }
         defer { close(fd) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: Int64 = 0
-        while true {
-            guard let count = try? buffer.withUnsafeMutableBytes({ try Syscalls.readFully(fd, into: $0, at: offset) }) else { return nil }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            offset += Int64(count)
-        }
-        return Array(hasher.finalize())
+        return try? FileDigest.sha256(of: fd)
     }
 }

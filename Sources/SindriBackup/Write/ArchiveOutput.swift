@@ -96,7 +96,7 @@ final class ArchiveOutput: @unchecked Sendable {
 
     /// The hex SHA256 of the data members written so far.
     func dataChecksum() -> String {
-        dataHasher.finalize().map { String(format: "%02x", $0) }.joined()
+        FileDigest.hex(dataHasher.finalize())
     }
 
     /// Overwrites bytes at `offset` (the fixed-size manifest member).
@@ -110,16 +110,11 @@ final class ArchiveOutput: @unchecked Sendable {
 
     /// The hex SHA256 of the whole file as written (for the `.sha256` sidecar).
     func wholeFileChecksum() throws -> String {
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: Int64 = 0
-        while true {
-            let count = try buffer.withUnsafeMutableBytes { try Syscalls.readFully(descriptor, into: $0, at: offset) }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            offset += Int64(count)
+        do {
+            return FileDigest.hex(try FileDigest.sha256(of: descriptor))
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: finalPath)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// Makes the archive durable and visible at its final path (fsync, rename, fsync directory).
