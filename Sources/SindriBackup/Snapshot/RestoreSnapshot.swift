@@ -113,8 +113,9 @@ enum RestoreSnapshot {
                 guard problem == nil, parentFD >= 0 else {
                     throw SindriError(.rollbackFailed, "cannot restore \(PathBytes.display(path)) from the snapshot: \(problem ?? "its directory is missing")")
                 }
-                let temporary = ".sindri-rollback-\(getpid())"
-                _ = unlinkat(parentFD, temporary, 0)
+                // A fresh name each time (created exclusively below), so no entry of the user's is removed.
+                var random = SystemRandomNumberGenerator()
+                let temporary = ".sindri-rollback-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
                 if entry.kind == .symbolicLink {
                     try withCPath(entry.linkTarget) { target in
                         guard symlinkat(target, parentFD, temporary) == 0 else { throw Syscalls.Failure(operation: "symlinkat", errno: sindri_errno()) }
