@@ -85,6 +85,26 @@ public enum JournalCodec {
         return DecodedJournal(records: records, validByteCount: text.count, tornTail: nil)
     }
 
+    /// The first record and the last record of a journal, decoding only those two lines.
+    ///
+    /// Why: a home keeps the journals of its last restores, one line per step (tens of thousands
+    /// for a large home), and every restore, rollback and prune looks at all of them. Most are
+    /// finished, and the last line says so. `last` is `nil` unless the text ends with a complete
+    /// line that passes its checksum and decodes, so a torn or damaged tail is never mistaken for
+    /// a finished journal: callers then decode the whole journal.
+    public static func decodeEnds(_ text: [UInt8]) -> (first: JournalRecord?, last: JournalRecord?) {
+        let decoder = JSONDecoder()
+        var first: JournalRecord?
+        if let newline = text.firstIndex(of: UInt8(ascii: "\n")), case .record(let record) = parse(text[0..<newline], decoder: decoder) {
+            first = record
+        }
+        guard text.last == UInt8(ascii: "\n") else { return (first, nil) }
+        let end = text.count - 1
+        let start = text[..<end].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        guard case .record(let last) = parse(text[start..<end], decoder: decoder) else { return (first, nil) }
+        return (first, last)
+    }
+
     private enum LineContent {
         case record(JournalRecord)
         /// Not what the writer wrote: torn or damaged.

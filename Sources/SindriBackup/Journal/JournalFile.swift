@@ -72,20 +72,54 @@ final class JournalFile: @unchecked Sendable {
         }
     }
 
-    /// All journals in the home, oldest first (identifiers start with the time), decoded.
-    /// A journal that cannot be read or decoded is an error naming it: silently skipping it could
-    /// leave an unfinished restore in place.
-    static func all(home: Int32, includingUndone: Bool = false) throws -> [(name: String, journal: DecodedJournal)] {
+    /// A journal file as found in the home, read but decoded only at its ends.
+    struct Stored {
+        let name: String
+        let bytes: [UInt8]
+        /// From the `begin` record, when the first line is sound.
+        let header: JournalHeader?
+        /// `committed` or `rolledBack` when the last line says so; `nil` when only a full decode
+        /// can tell (an unfinished, failed or damaged journal).
+        let finishedStatus: JournalStatus?
+
+        /// Every record, checked line by line (`JournalCodec.decodeJournal`).
+        func decode() throws -> DecodedJournal {
+            do {
+                return try JournalCodec.decodeJournal(bytes)
+            } catch {
+                throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(name) is damaged (\(error)); nothing was changed: inspect it and the snapshots in \(TOOL_STATE_DIRECTORY)/restore-snapshots")
+            }
+        }
+
+        /// The transaction's status: from the last line when it is final, else from every record.
+        func status() -> JournalStatus? {
+            if let finishedStatus { return finishedStatus }
+            guard let decoded = try? decode(), case .success(let status) = JournalRecovery.status(of: decoded.records) else { return nil }
+            return status
+        }
+    }
+
+    /// All journals in the home, oldest first, each decoded only at its ends. A journal that
+    /// cannot be read is an error naming it.
+    static func stored(home: Int32, includingUndone: Bool = false) throws -> [Stored] {
         guard let directoryFD = try? FileOpener.openBeneath(home, directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return [] }
         defer { close(directoryFD) }
-        var result: [(String, DecodedJournal)] = []
+        var result: [Stored] = []
         for name in DirectoryListing.names(directoryFD).sorted() where name.hasSuffix(".journal") || (includingUndone && name.hasSuffix(".journal.undone")) {
-            do {
-                let bytes = try FileContents.read(directoryFD, name)
-                result.append((name, try JournalCodec.decodeJournal(bytes)))
-            } catch {
-                throw SindriError(.rollbackFailed, "the journal \(directory)/\(name) is damaged (\(error)); nothing was changed: inspect it and the snapshots in \(TOOL_STATE_DIRECTORY)/restore-snapshots")
+            let bytes: [UInt8]
+            do { bytes = try FileContents.read(directoryFD, name) } catch {
+                throw SindriError(.rollbackFailed, "the journal \(directory)/\(name) cannot be read (\(error)); nothing was changed: inspect it and the snapshots in \(TOOL_STATE_DIRECTORY)/restore-snapshots")
             }
+            let ends = JournalCodec.decodeEnds(bytes)
+            var header: JournalHeader?
+            if case .begin(let value)? = ends.first { header = value }
+            var finished: JournalStatus?
+            switch ends.last {
+            case .committed?: finished = .committed
+            case .rolledBack?: finished = .rolledBack
+            default: finished = nil
+            }
+            result.append(Stored(name: name, bytes: bytes, header: header, finishedStatus: header == nil ? nil : finished))
         }
         return result
     }

@@ -65,10 +65,12 @@ final class ArchiveInflater {
 
     private enum Framing { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
 
-    /// Runs the whole input through, delivering the tar stream in order to `sink`.
-    func run(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary {
+    /// Runs the whole input through, delivering the tar stream in order to `sink`: the bytes, and
+    /// the immutable array holding them when there is one (the parallel path), so the receiver
+    /// can keep them without copying.
+    func run(_ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws -> Summary {
         var summary = Summary()
-        var hasher = SHA256()
+        let hasher = BackgroundHasher(label: "sindri.archive-checksum")
         var first = true
         var framedToTheEnd = true
         let decompressors = try (0..<workers).map { _ in try GzipMemberDecompressor() }
@@ -105,7 +107,7 @@ final class ArchiveInflater {
                 if let previous = pending {
                     previous.wait()
                     inflating.start(decompressors: decompressors, workers: workers)
-                    try deliver(previous, &summary, &hasher, sink)
+                    try deliver(previous, &summary, hasher, sink)
                 } else {
                     inflating.start(decompressors: decompressors, workers: workers)
                 }
@@ -124,7 +126,7 @@ final class ArchiveInflater {
         }
         if let last = pending {
             last.wait()
-            try deliver(last, &summary, &hasher, sink)
+            try deliver(last, &summary, hasher, sink)
         }
         if summary.gzipMembers == 0 && buffer.count == start && endOfInput {
             throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
@@ -137,7 +139,7 @@ final class ArchiveInflater {
                     try fill(minimum: 1)
                     if buffer.count == start { break }
                     try buffer.withUnsafeBytes { raw in
-                        try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start...]), output: sink)
+                        try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start...]), output: { try sink($0, nil) })
                     }
                     consumedBefore += buffer.count
                     buffer.removeAll(keepingCapacity: true)
@@ -163,16 +165,18 @@ final class ArchiveInflater {
     }
 
     /// Hands an inflated batch's tar stream to `sink`, in order, hashing its data members.
-    private func deliver(_ batch: InflatingBatch, _ summary: inout Summary, _ hasher: inout SHA256,
-                         _ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    private func deliver(_ batch: InflatingBatch, _ summary: inout Summary, _ hasher: BackgroundHasher,
+                         _ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws {
+        // The archive checksum covers the data members' compressed bytes, in order: hashed on
+        // another thread while this one parses (CRCs were checked by the inflate workers).
+        let dataRanges = batch.members.filter(\.isData).map { ($0.offset - batch.base)..<($0.offset - batch.base + $0.length) }
+        hasher.update(batch.compressed, ranges: dataRanges)
         for (index, member) in batch.members.enumerated() {
             if let failure = batch.failures[index] {
                 throw SindriError(.archiveCorrupt, "\(name): gzip member at byte \(batch.firstOffset + member.offset) is damaged: \((failure as? CodecError)?.message ?? "\(failure)")", path: name)
             }
-            if member.isData {
-                batch.compressed.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[(member.offset - batch.base)..<(member.offset - batch.base + member.length)])) }
-            }
-            try batch.outputs[index].withUnsafeBytes { try sink($0) }
+            let output = batch.outputs[index]
+            try output.withUnsafeBytes { try sink($0, output) }
             summary.gzipMembers += 1
         }
     }
@@ -271,4 +275,34 @@ private final class InflatingBatch: @unchecked Sendable {
     }
 
     func wait() { done.wait() }
+}
+
+/// SHA256 over a sequence of buffers, computed on its own thread in submission order, with at
+/// most `depth` buffers waiting (each buffer is an immutable array kept alive until hashed).
+final class BackgroundHasher: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let slots: DispatchSemaphore
+    private var hasher = SHA256()  // only touched on `queue`
+
+    init(label: String, depth: Int = 4) {
+        queue = DispatchQueue(label: label, qos: .userInitiated)
+        slots = DispatchSemaphore(value: depth)
+    }
+
+    /// Queues `ranges` of `buffer` to be hashed after everything queued before.
+    func update(_ buffer: [UInt8], ranges: [Range<Int>]) {
+        guard !ranges.isEmpty else { return }
+        slots.wait()
+        queue.async { [self] in
+            buffer.withUnsafeBytes { raw in
+                for range in ranges { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[range])) }
+            }
+            slots.signal()
+        }
+    }
+
+    /// Waits for everything queued and returns the digest.
+    func finalize() -> SHA256.Digest {
+        queue.sync { hasher.finalize() }
+    }
 }

@@ -61,8 +61,13 @@ final class ArchiveScanner {
     private var sawChecksums = false
     private var sawSummary = false
     private var current: Current = .none
-    private var hasher = SHA256()
-    private var stagingDescriptor: Int32 = -1
+    /// Hashing and staging of file contents happen on these threads.
+    private let lanes: StagingLanes
+    /// The lane of the file being read, and this delivery's work for each lane.
+    private var currentLane = 0
+    private var laneBatches: [StagingLanes.Batch?] = []
+    private var deliveredBuffer: [UInt8] = []
+    private var deliveredBase: UnsafeRawPointer?
     private var declaredBytes: UInt64 = 0
     private var memberCount = 0
 
@@ -81,10 +86,8 @@ final class ArchiveScanner {
         self.staging = staging
         self.availableBytes = availableBytes
         self.force = force
-    }
-
-    deinit {
-        if stagingDescriptor >= 0 { close(stagingDescriptor) }
+        lanes = StagingLanes(staging: staging)
+        laneBatches = Array(repeating: nil, count: lanes.count)
     }
 
     /// Reads `descriptor` to its end and returns the validated archive; throws a `SindriError`
@@ -92,9 +95,16 @@ final class ArchiveScanner {
     func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
         let inflater = ArchiveInflater(descriptor: descriptor, name: name)
         let inflated: ArchiveInflater.Summary
+        var lanesFinished = false
+        defer { if !lanesFinished { lanes.cancel() } }
         do {
-            inflated = try inflater.run { output in
+            inflated = try inflater.run { output, owner in
+                // Content slices point into `output`; the lanes keep its (immutable) array alive.
+                deliveredBuffer = owner ?? Array(output)
+                deliveredBase = output.baseAddress
                 try reader.consume(output) { event in try handle(event) }
+                submitLaneBatches()
+                if let failure = lanes.firstFailure() { throw failure }
                 if let progress, let manifest {
                     progress(RestoreProgress(
                         filesDone: filesDone, filesTotal: manifest.statistics.filesIncluded,
@@ -108,7 +118,9 @@ final class ArchiveScanner {
             throw archiveError("\(error)", name)
         }
         dataChecksum = inflated.dataChecksum
-        try closeStagingFile()
+        let digests = try lanes.finish()
+        lanesFinished = true
+        for (index, digest) in digests { members[index].digest = digest }
         guard let manifest else { throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", name) }
         let checked = try verifyChecksums(name)
         let archiveChecksum = try verifyArchiveChecksum(manifest, name)
@@ -141,14 +153,11 @@ final class ArchiveScanner {
             case .checksums: try append(slice, to: &checksumBytes, limit: 1 << 30, what: "checksum list")
             case .summary: try append(slice, to: &summaryBytes, limit: 1 << 20, what: "summary")
             case .file(let index):
-                hasher.update(bufferPointer: slice)
+                guard slice.count > 0 else { return }
                 contentBytesDone += UInt64(slice.count)
                 if members[index].inlineContent != nil { members[index].inlineContent!.append(contentsOf: slice) }
-                if stagingDescriptor >= 0 {
-                    do { try Syscalls.writeAll(stagingDescriptor, slice) } catch let failure as Syscalls.Failure {
-                        throw failure.error(path: "staging area")
-                    }
-                }
+                let start = deliveredBase.map { slice.baseAddress! - $0 } ?? 0
+                appendLaneWork(.content(start: start, count: slice.count), bytes: slice.count)
             case .none, .other: break
             }
         case .endOfEntry:
@@ -212,13 +221,12 @@ final class ArchiveScanner {
             if let availableBytes, !force, declaredBytes > availableBytes {
                 throw SindriError(.noSpace, "the archive declares \(declaredBytes) bytes of files, more than the \(availableBytes) bytes free on the home's filesystem")
             }
-            hasher = SHA256()
             if ShellConfigMerger.mergedNames.contains(path), entry.size <= 1 << 20 { scanned.inlineContent = [] }
-            if let staging {
-                let name = String(members.count)
-                stagingDescriptor = try staging.createFile(name)
-                scanned.stagingName = name
-            }
+            currentLane = lanes.leastBusyLane()
+            if staging != nil { scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) }
+            lanes.assign(entry.size, to: currentLane)
+            appendLaneWork(.begin(member: members.count, stagingName: scanned.stagingName, attributes: .init(
+                mode: scanned.mode, uid: entry.uid, gid: entry.gid, size: entry.size, modificationTime: entry.modificationTime)), bytes: 0)
             current = .file(members.count)
         case .directory, .symbolicLink:
             current = .other
@@ -245,10 +253,9 @@ final class ArchiveScanner {
         switch current {
         case .manifest:
             try parseManifest()
-        case .file(let index):
-            members[index].digest = Array(hasher.finalize())
+        case .file:
             filesDone += 1
-            try closeStagingFile(setting: members[index])
+            appendLaneWork(.end, bytes: 0)
         case .none, .other, .checksums, .summary:
             break
         }
@@ -273,25 +280,22 @@ final class ArchiveScanner {
         }
     }
 
-    /// Sets the staged file's mode and mtime, flushes and closes it (close errors are failures).
-    private func closeStagingFile(setting member: ScannedMember? = nil) throws {
-        guard stagingDescriptor >= 0 else { return }
-        let fd = stagingDescriptor
-        stagingDescriptor = -1
-        do {
-            if let member {
-                _ = fchmod(fd, mode_t(member.mode))
-                var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
-                _ = futimens(fd, &times)
-                // Large files start their writeback now so disk writes overlap inflating; for small
-                // files one call each costs more (measured: +2.5 s of system time on 48k files)
-                // than the single syncfs at commit.
-                if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
-            }
-            try Syscalls.closeChecked(fd)
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: "staging area")
+    // MARK: - Lanes
+
+    private func appendLaneWork(_ work: StagingLanes.Work, bytes: Int) {
+        if laneBatches[currentLane] == nil { laneBatches[currentLane] = StagingLanes.Batch(buffer: deliveredBuffer) }
+        laneBatches[currentLane]!.work.append(work)
+        laneBatches[currentLane]!.bytes += bytes
+    }
+
+    /// Hands each lane its work from the delivery just parsed (one batch per lane per delivery).
+    private func submitLaneBatches() {
+        for index in laneBatches.indices {
+            if let batch = laneBatches[index] { lanes.submit(batch, to: index) }
+            laneBatches[index] = nil
         }
+        deliveredBuffer = []
+        deliveredBase = nil
     }
 
     // MARK: - Checksums

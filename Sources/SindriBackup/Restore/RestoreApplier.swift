@@ -30,10 +30,15 @@ final class RestoreApplier {
     private var stepIndex = 0
     private var lookups: DirectoryCache
     private var createdDirectories: [(path: [UInt8], member: ScannedMember)] = []
+    /// The paths of `createdDirectories`, for lookups (one per step).
+    private var createdDirectoryPaths: Set<[UInt8]> = []
     /// What ended up at each archive path (for hard links): placed from the archive or kept.
     private var placed: Set<[UInt8]> = []
     private var uniqueCounter = 0
     private var attributedDirectories: Set<[UInt8]> = []
+    /// Archive member index by path, built at the first hard link that needs it.
+    private lazy var memberIndexByPath: [[UInt8]: Int] = Dictionary(
+        archive.members.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
     /// Directories known to exist (or to be created by an earlier step of this restore).
     private var knownDirectories: Set<[UInt8]> = []
 
@@ -113,7 +118,7 @@ final class RestoreApplier {
     private func implicitParents(of path: [UInt8]) throws -> [Pending] {
         var pending: [Pending] = []
         for ancestor in MemberPath.ancestors(path) where !knownDirectories.contains(ancestor) {
-            if createdDirectories.contains(where: { $0.path == ancestor }) { knownDirectories.insert(ancestor); continue }
+            if createdDirectoryPaths.contains(ancestor) { knownDirectories.insert(ancestor); continue }
             switch lookups.state(of: ancestor) {
             case .directory:
                 knownDirectories.insert(ancestor)
@@ -136,7 +141,7 @@ final class RestoreApplier {
     /// so that a rollback gives it back its exact mtime (adding or removing entries changes it).
     private func rememberParentAttributes(of path: [UInt8]) throws -> [Pending] {
         let parent = MemberPath.parent(path)
-        guard !attributedDirectories.contains(parent), !createdDirectories.contains(where: { $0.path == parent }) else { return [] }
+        guard !attributedDirectories.contains(parent), !createdDirectoryPaths.contains(parent) else { return [] }
         attributedDirectories.insert(parent)
         return try attributesStep(for: parent)
     }
@@ -168,6 +173,7 @@ final class RestoreApplier {
         case .create:
             if member.kind == .directory {
                 createdDirectories.append((path, member))
+                createdDirectoryPaths.insert(path)
                 return [Pending(step: .createDirectory(path: path), run: { [unowned self] in
                     let (parent, name) = try parentOf(path)
                     try withCPath(name) { try Syscalls.makeDirectoryAt(parent, $0, mode: 0o700) }
@@ -216,8 +222,8 @@ final class RestoreApplier {
     private func stage(_ member: ScannedMember) throws -> [UInt8] {
         switch member.kind {
         case .regular:
+            // Staged by stage 1 with its content, owner (as root), mode and mtime.
             guard let name = member.stagingName else { throw SindriError(.internal, "\(PathBytes.display(member.path)) was not staged") }
-            if geteuid() == 0 { _ = fchownat(staging.stagingDescriptor, name, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
             return Array(name.utf8)
         case .symbolicLink:
             let name = nextName("s")
@@ -243,8 +249,9 @@ final class RestoreApplier {
                             throw Syscalls.Failure(operation: "linkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
                         }
                     }
-                } else if let index = archive.members.firstIndex(where: { $0.path == target }), let staged = archive.members[index].stagingName {
-                    guard linkat(staging.stagingDescriptor, staged, staging.stagingDescriptor, link, 0) == 0 else {
+                } else if let index = memberIndexByPath[target], let staged = archive.members[index].stagingName {
+                    let source = staging.locate(Array(staged.utf8))
+                    guard withCPath(source.name, { linkat(source.directory, $0, staging.stagingDescriptor, link, 0) }) == 0 else {
                         throw Syscalls.Failure(operation: "linkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
                     }
                 } else {
@@ -259,9 +266,10 @@ final class RestoreApplier {
 
     private func moveOutOfStaging(_ staged: [UInt8], to path: [UInt8]) throws {
         let (parent, name) = try parentOf(path)
-        try withCPath(staged) { source in
+        let entry = staging.locate(staged)
+        try withCPath(entry.name) { source in
             try withCPath(name) { target in
-                guard sindri_rename_noreplace(staging.stagingDescriptor, source, parent, target) == 0 else {
+                guard sindri_rename_noreplace(entry.directory, source, parent, target) == 0 else {
                     throw Syscalls.Failure(operation: "renameat2", errno: sindri_errno())
                 }
             }
@@ -270,7 +278,8 @@ final class RestoreApplier {
 
     private func mergedShellConfig(_ member: ScannedMember, path: [UInt8]) throws -> [UInt8] {
         guard let stagedName = member.stagingName else { throw SindriError(.internal, "shell config not staged") }
-        let backup = try FileContents.read(staging.stagingDescriptor, stagedName, limit: 16 << 20)
+        let entry = staging.locate(Array(stagedName.utf8))
+        let backup = try FileContents.read(entry.directory, String(decoding: entry.name, as: UTF8.self), limit: 16 << 20)
         let (parent, name) = try parentOf(path)
         let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW) }
         defer { close(currentFD) }

@@ -26,7 +26,10 @@ enum RestoreRecovery {
     /// back. Returns a note for the user when it did.
     static func recoverUnfinished(home: Int32) throws -> String? {
         var notes: [String] = []
-        for (name, decoded) in try JournalFile.all(home: home) {
+        // Finished journals say so on their last line; only the others are decoded whole.
+        for stored in try JournalFile.stored(home: home) where stored.finishedStatus == nil {
+            let name = stored.name
+            let decoded = try stored.decode()
             switch JournalRecovery.plan(from: decoded.records) {
             case .nothingToDo:
                 continue
@@ -58,9 +61,8 @@ enum RestoreRecovery {
         // A txn directory whose journal exists belongs to a finished (committed or rolled back)
         // transaction whose cleanup was cut short; one without a journal to a run killed before it
         // changed anything. Only the latter counts as an interrupted restore.
-        let journaled = Set(((try? JournalFile.all(home: home, includingUndone: true)) ?? []).compactMap { item -> String? in
-            if case .begin(let header)? = item.journal.records.first { return "txn-" + header.transactionID }
-            return nil
+        let journaled = Set(((try? JournalFile.stored(home: home, includingUndone: true)) ?? []).compactMap { item -> String? in
+            item.header.map { "txn-" + $0.transactionID }
         })
         var removed = 0
         for name in DirectoryListing.names(toolDirectory) where name.hasPrefix("txn-") {
@@ -166,7 +168,8 @@ enum RestoreRecovery {
             info = try? withCPath(name) { try Syscalls.lstatAt(staging.asideDescriptor, $0) }
         case .staging(let name):
             guard let staging else { return .absent }
-            info = try? withCPath(name) { try Syscalls.lstatAt(staging.stagingDescriptor, $0) }
+            let entry = staging.locate(name)
+            info = try? withCPath(entry.name) { try Syscalls.lstatAt(entry.directory, $0) }
         }
         guard let info else { return .absent }
         return info.isDirectory ? .directory : .nonDirectory
@@ -191,7 +194,8 @@ enum RestoreRecovery {
             return (staging.asideDescriptor, name, false)
         case .staging(let name):
             guard let staging else { throw SindriError(.rollbackFailed, "the transaction's staging directory is gone") }
-            return (staging.stagingDescriptor, name, false)
+            let entry = staging.locate(name)
+            return (entry.directory, entry.name, false)
         }
     }
 
@@ -199,14 +203,10 @@ enum RestoreRecovery {
 
     static func snapshots(home: Int32) -> [RestoreSnapshotInfo] {
         var result: [RestoreSnapshotInfo] = []
-        for (name, decoded) in (try? JournalFile.all(home: home, includingUndone: true)) ?? [] {
-            let records = decoded.records
-            guard case .begin(let header)? = records.first else { continue }
-            let status: String
-            switch JournalRecovery.status(of: records) {
-            case .success(let value): status = "\(value)"
-            case .failure: status = "inconsistent"
-            }
+        for stored in (try? JournalFile.stored(home: home, includingUndone: true)) ?? [] {
+            guard let header = stored.header else { continue }
+            let name = stored.name
+            let status = stored.status().map { "\($0)" } ?? "inconsistent"
             let path = RestoreSnapshot.directory + "/" + header.snapshotName
             let info = try? Syscalls.lstatAt(home, path)
             result.append(RestoreSnapshotInfo(
@@ -220,20 +220,17 @@ enum RestoreRecovery {
     /// one named by `identifier`). Returns a description of what was undone.
     static func rollback(home: Int32, identifier: String?) throws -> String {
         if identifier == nil, let note = try recoverUnfinished(home: home) { return note }
-        let journals = try JournalFile.all(home: home).map { (name: $0.name, records: $0.journal.records) }
-        let candidates = journals.filter { item in
-            if case .success(.committed) = JournalRecovery.status(of: item.records) {
-                guard let identifier else { return true }
-                if case .begin(let header)? = item.records.first { return header.transactionID == identifier || header.snapshotName.contains(identifier) }
-            }
-            return false
+        let candidates = try JournalFile.stored(home: home).filter { item in
+            guard let header = item.header, item.status() == .committed else { return false }
+            guard let identifier else { return true }
+            return header.transactionID == identifier || header.snapshotName.contains(identifier)
         }
         guard let target = candidates.last else {
             if let identifier { throw SindriError(.invalidArgument, "no completed restore with snapshot id \(identifier)") }
             return "nothing to roll back: no completed restore remains to be undone in this home"
         }
         let undo: CompletedRestoreUndo
-        do { undo = try JournalRecovery.undoCompleted(records: target.records) } catch {
+        do { undo = try JournalRecovery.undoCompleted(records: try target.decode().records) } catch {
             throw SindriError(.rollbackFailed, "\(error)")
         }
         let snapshot = RestoreSnapshot.directory + "/" + undo.header.snapshotName
@@ -257,18 +254,15 @@ enum RestoreRecovery {
 
     /// Keeps the newest `keep` completed restores' snapshots and journals; removes older ones.
     static func prune(home: Int32, keep: Int) {
-        guard let journals = try? JournalFile.all(home: home, includingUndone: true).map({ (name: $0.name, records: $0.journal.records) }) else { return }
-        let finished = journals.filter { item in
-            if case .success(let status) = JournalRecovery.status(of: item.records) { return status.isFinal }
-            return false
-        }
+        guard let journals = try? JournalFile.stored(home: home, includingUndone: true) else { return }
+        let finished = journals.filter { $0.status()?.isFinal == true }
         guard finished.count > keep else { return }
         guard let journalDirectory = try? FileOpener.openBeneath(home, JournalFile.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return }
         defer { close(journalDirectory) }
         let snapshotDirectory = try? FileOpener.openBeneath(home, RestoreSnapshot.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         defer { if let snapshotDirectory { close(snapshotDirectory) } }
         for item in finished.dropLast(keep) {
-            if case .begin(let header)? = item.records.first, let snapshotDirectory {
+            if let header = item.header, let snapshotDirectory {
                 _ = unlinkat(snapshotDirectory, header.snapshotName, 0)
             }
             _ = unlinkat(journalDirectory, item.name, 0)

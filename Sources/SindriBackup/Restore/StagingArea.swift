@@ -10,7 +10,10 @@ import Glibc
 /// commit) and `aside/` (originals moved out of the way, renamed back on rollback).
 ///
 /// Being on the same filesystem as the home is what makes every apply step a `rename`, which is
-/// atomic, cheap and undoable.
+/// atomic, cheap and undoable. Stage 1 writes files from several threads; each writes into its own
+/// subdirectory `staging/L<k>/` (creating entries in one directory serializes on its lock: that
+/// cost 0.7 s of spinning on 48k files). Their names, `L<k>-<n>`, say which subdirectory holds
+/// them, so the journal still records single names and `locate` finds them.
 final class StagingArea: @unchecked Sendable {
     let homeDescriptor: Int32
     let identifier: String
@@ -18,10 +21,12 @@ final class StagingArea: @unchecked Sendable {
     let relativePath: String
     let stagingDescriptor: Int32
     let asideDescriptor: Int32
+    /// `staging/L0`, `staging/L1`, ...: one per stage-1 lane.
+    let laneDescriptors: [Int32]
     private let createdToolDirectory: Bool
     private var removed = false
 
-    init(homeDescriptor: Int32, identifier: String) throws {
+    init(homeDescriptor: Int32, identifier: String, laneCount: Int = StagingLanes.defaultCount) throws {
         self.homeDescriptor = homeDescriptor
         self.identifier = identifier
         relativePath = "\(TOOL_STATE_DIRECTORY)/txn-\(identifier)"
@@ -34,6 +39,11 @@ final class StagingArea: @unchecked Sendable {
             try Syscalls.makeDirectoryAt(transaction, "aside", mode: 0o700)
             stagingDescriptor = try Syscalls.openAt(transaction, "staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
             asideDescriptor = try Syscalls.openAt(transaction, "aside", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            let staging = stagingDescriptor
+            laneDescriptors = try (0..<laneCount).map { lane in
+                try Syscalls.makeDirectoryAt(staging, Self.laneDirectory(lane), mode: 0o700)
+                return try Syscalls.openAt(staging, Self.laneDirectory(lane), O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            }
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: "\(TOOL_STATE_DIRECTORY)/txn-\(identifier)")
         }
@@ -51,17 +61,40 @@ final class StagingArea: @unchecked Sendable {
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: relativePath)
         }
+        var lanes: [Int32] = []
+        while let fd = try? Syscalls.openAt(stagingDescriptor, Self.laneDirectory(lanes.count), O_RDONLY | O_DIRECTORY | O_NOFOLLOW) {
+            lanes.append(fd)
+        }
+        laneDescriptors = lanes
     }
 
     deinit {
         close(stagingDescriptor)
         close(asideDescriptor)
+        for fd in laneDescriptors { close(fd) }
     }
 
-    /// Creates a new staged file for writing.
-    func createFile(_ name: String) throws -> Int32 {
+    private static func laneDirectory(_ lane: Int) -> String { "L\(lane)" }
+
+    /// The staging name of member `member`'s content written by lane `lane`.
+    static func laneFileName(lane: Int, member: Int) -> String { "L\(lane)-\(member)" }
+
+    /// The directory (descriptor) and name within it of the staging entry `name`: a lane's file
+    /// lives in its lane directory, everything else directly in `staging/`.
+    func locate(_ name: [UInt8]) -> (directory: Int32, name: [UInt8]) {
+        guard name.first == UInt8(ascii: "L"), let dash = name.firstIndex(of: UInt8(ascii: "-")), dash > 1,
+              name[1..<dash].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let lane = Int(String(decoding: name[1..<dash], as: UTF8.self)), lane < laneDescriptors.count else {
+            return (stagingDescriptor, name)
+        }
+        return (laneDescriptors[lane], name)
+    }
+
+    /// Creates a new staged file for writing (`mode` is subject to the umask; the staging
+    /// directory itself is 0700).
+    func createFile(_ name: String, mode: mode_t = 0o600) throws -> Int32 {
         do {
-            return try Syscalls.openAt(stagingDescriptor, name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            return try Syscalls.openAt(locate(Array(name.utf8)).directory, name, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: "staging area")
         }
