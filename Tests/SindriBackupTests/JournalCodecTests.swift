@@ -113,6 +113,39 @@ import SindriBackup
         #expect(decoded.validByteCount == sound.count)
     }
 
+    /// `decodeEnds` reads a finished journal's header and final record without decoding the
+    /// lines between; it never reports a last record that a full decode would not end with.
+    @Test func decodeEndsGivesTheFirstAndLastRecord() {
+        let records = Array(Self.everyRecord.prefix(5)) + [.done(index: 4), .commitStarted, .committed]
+        let ends = JournalCodec.decodeEnds(JournalCodec.encode(records))
+        #expect(ends.first == records.first)
+        #expect(ends.last == .committed)
+        let single = JournalCodec.decodeEnds(JournalCodec.encode(Self.everyRecord[0]))
+        #expect(single.first == Self.everyRecord[0] && single.last == Self.everyRecord[0])
+        #expect(JournalCodec.decodeEnds([]).first == nil && JournalCodec.decodeEnds([]).last == nil)
+    }
+
+    @Test func decodeEndsAgreesWithAFullDecodeAtEveryTruncation() throws {
+        let records: [JournalRecord] = Array(Self.everyRecord.prefix(4)) + [.commitStarted, .committed]
+        let bytes = JournalCodec.encode(records)
+        for cut in 0...bytes.count {
+            let prefix = Array(bytes[..<cut])
+            let full = try JournalCodec.decodeJournal(prefix)
+            let ends = JournalCodec.decodeEnds(prefix)
+            #expect(ends.first == full.records.first, "cut at \(cut)")
+            // A torn tail never yields a last record; a clean cut yields exactly the full decode's last.
+            #expect(ends.last == (full.tornTail == nil ? full.records.last : nil), "cut at \(cut)")
+        }
+    }
+
+    @Test func decodeEndsRefusesADamagedLastLine() {
+        var bytes = JournalCodec.encode([Self.everyRecord[0], .commitStarted, .committed])
+        bytes[bytes.count - 5] ^= 0x01
+        let ends = JournalCodec.decodeEnds(bytes)
+        #expect(ends.first == Self.everyRecord[0])
+        #expect(ends.last == nil)
+    }
+
     /// Damage anywhere but in the last line is not something a crash does: refuse the journal.
     @Test(arguments: [0, 1, 5, 16, 17, 40])
     func corruptionInTheMiddleIsAnError(_ offsetInLine: Int) throws {

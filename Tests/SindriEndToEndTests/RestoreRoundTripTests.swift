@@ -155,4 +155,60 @@ struct RestoreRoundTripTests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
     }
+
+    /// Stage 1 spreads files over parallel lanes (hash and write), each lane staging into its own
+    /// directory; the applier and recovery find each staged file by its name. This home makes the
+    /// lanes interleave: thousands of small and empty files between files that span several 1 MiB
+    /// gzip members, hard links to files another lane staged, and modes the umask would change.
+    static func laneHome(at root: String) throws -> Fixture {
+        let f = Fixture(root: root)
+        for index in 0..<1500 {
+            let size = (index * 7919) % 3000
+            try f.data("workspace/many/d\(index % 37)/f\(index)", RestoreFixtures.pseudoRandomBytes(count: size, seed: UInt64(index + 1)),
+                       mode: [0o644, 0o600, 0o755, 0o444, 0o666][index % 5], mtime: 1_600_000_000 + index)
+            if index % 300 == 0 {
+                try f.data("workspace/big/b\(index).bin", RestoreFixtures.pseudoRandomBytes(count: 3 * 1024 * 1024 + index, seed: UInt64(index + 7)))
+            }
+        }
+        try f.directory("workspace/links")
+        for index in stride(from: 0, to: 1500, by: 250) {
+            try f.hardLink("workspace/links/l\(index)", to: "workspace/many/d\(index % 37)/f\(index)")
+        }
+        try f.file("workspace/empty-file", "")
+        return f
+    }
+
+    @Test("files staged by parallel lanes restore exactly, from a file, from stdin and from GNU tar's gzip")
+    func parallelStagingRoundTrip() throws {
+        let box = try RestoreSandbox("rt-lanes")
+        let source = box.temp.sub("source")
+        _ = try Self.laneHome(at: source)
+        let archive = try box.backup(of: source)
+        let result = try box.restore(archive)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: box.home + "/.sindri").filter { $0.hasPrefix("txn-") }
+        #expect(leftovers.isEmpty, "staging left behind: \(leftovers)")
+
+        // The same archive through stdin, and the same tree as one zlib stream (GNU tar + gzip):
+        // the lanes then copy each delivered buffer instead of sharing it.
+        let fromStdin = try RestoreSandbox("rt-lanes-stdin")
+        let piped = try fromStdin.restore("-", stdin: try Data(contentsOf: URL(fileURLWithPath: archive)))
+        #expect(piped.status == 0, "stderr: \(piped.stderr)")
+        #expect(try Self.compare(archive: archive, original: source, restored: fromStdin.home) == "[]")
+
+        let gnu = try RestoreSandbox("rt-lanes-gnu")
+        let repacked = gnu.file("gnu.tar.gz")
+        let unpacked = gnu.temp.sub("unpacked")
+        #expect(try Shell.run(["tar", "-xzf", archive, "-C", unpacked]).status == 0)
+        // The manifest's checksum covers our gzip members, which a repack does not keep.
+        let manifestPath = unpacked + "/.backup-manifest.json"
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as! [String: Any]
+        manifest["checksum"] = ["algorithm": "sha256", "value": "pending"]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
+        #expect(try Shell.run(["sh", "-c", "cd '\(unpacked)' && tar --format=pax -cf - .backup-manifest.json workspace .backup-checksums.sha256 | gzip -6 > '\(repacked)'"]).status == 0)
+        let fromGNU = try gnu.restore(repacked)
+        #expect(fromGNU.status == 0, "stderr: \(fromGNU.stderr)")
+        #expect(try Self.compare(archive: repacked, original: source, restored: gnu.home) == "[]")
+    }
 }
