@@ -16,7 +16,6 @@ final class JournalFile: @unchecked Sendable {
 
     let descriptor: Int32
     let name: String
-    private(set) var records: [JournalRecord] = []
     private var pending: [UInt8] = []
 
     /// Creates a new journal for transaction `identifier`.
@@ -34,19 +33,24 @@ final class JournalFile: @unchecked Sendable {
         }
     }
 
-    /// Reopens an existing journal to append recovery records. A torn last line (power lost in
-    /// the middle of a write) is cut off first, so the next record starts on a clean line.
-    init(home: Int32, existing name: String, journal: DecodedJournal) throws {
+    /// Reopens an existing journal to append recovery records (a torn tail is cut off with
+    /// `truncate(to:)` when the transaction's recovery asks for it).
+    init(home: Int32, existing name: String) throws {
         self.name = name
-        self.records = journal.records
         do {
             descriptor = try FileOpener.openBeneath(home, Self.directory + "/" + name, O_WRONLY | O_APPEND | O_NOFOLLOW)
-            if journal.tornTail != nil {
-                guard ftruncate(descriptor, off_t(journal.validByteCount)) == 0 else {
-                    throw Syscalls.Failure(operation: "ftruncate", errno: sindri_errno())
-                }
-                try Syscalls.sync(descriptor)
-            }
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: Self.directory + "/" + name)
+        }
+    }
+
+    /// Cuts the journal to its sound prefix (a torn last line, from power lost in the middle of
+    /// a write) and fsyncs it, so the next record starts on a clean line.
+    func truncate(to length: Int) throws {
+        pending.removeAll()
+        do {
+            guard ftruncate(descriptor, off_t(length)) == 0 else { throw Syscalls.Failure(operation: "ftruncate", errno: sindri_errno()) }
+            try Syscalls.sync(descriptor)
         } catch let failure as Syscalls.Failure {
             throw failure.error(path: Self.directory + "/" + name)
         }
@@ -55,7 +59,6 @@ final class JournalFile: @unchecked Sendable {
     deinit { close(descriptor) }
 
     func append(_ record: JournalRecord) {
-        records.append(record)
         pending.append(contentsOf: JournalCodec.encode(record))
     }
 

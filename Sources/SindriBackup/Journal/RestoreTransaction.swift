@@ -295,19 +295,24 @@ public struct RestoreTransaction: Sendable {
     }
 
     private func admissionProblem(_ batch: [JournalStep]) -> String? {
-        var asides = usedAsideNames, stagings = usedStagingNames, backups = usedBackupPaths
+        // Names used by earlier batches are looked up in place; only this batch's are collected
+        // (copying the sets per batch would cost O(steps) each time: quadratic in a large restore).
+        var asides = Set<[UInt8]>(), stagings = Set<[UInt8]>(), backups = Set<[UInt8]>()
+        func fresh(_ name: [UInt8], _ used: Set<[UInt8]>, _ batch: inout Set<[UInt8]>) -> Bool {
+            !used.contains(name) && batch.insert(name).inserted
+        }
         var holes = openHoles
         for step in batch {
             if let problem = step.validationProblem { return problem }
             switch step {
             case .moveAside(_, let name):
-                if !asides.insert(name).inserted { return "aside name \(JournalPath.display(name)) is used twice" }
+                if !fresh(name, usedAsideNames, &asides) { return "aside name \(JournalPath.display(name)) is used twice" }
             case .keepBackup(_, let backupPath):
-                if !backups.insert(backupPath).inserted { return "backup path \(JournalPath.display(backupPath)) is used twice" }
+                if !fresh(backupPath, usedBackupPaths, &backups) { return "backup path \(JournalPath.display(backupPath)) is used twice" }
             case .placeNew(_, let name):
-                if !stagings.insert(name).inserted { return "staging name \(JournalPath.display(name)) is used twice" }
+                if !fresh(name, usedStagingNames, &stagings) { return "staging name \(JournalPath.display(name)) is used twice" }
             case .replace(let path, let name):
-                if !stagings.insert(name).inserted { return "staging name \(JournalPath.display(name)) is used twice" }
+                if !fresh(name, usedStagingNames, &stagings) { return "staging name \(JournalPath.display(name)) is used twice" }
                 if holes.remove(path) == nil {
                     return "replace \(JournalPath.display(path)) without moving its original aside or to a backup first"
                 }

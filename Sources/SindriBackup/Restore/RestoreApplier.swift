@@ -5,20 +5,22 @@ import SindriArchive
 import Glibc
 #endif
 
-/// Stage 4 and 5: carries out a restore plan as a transaction.
+/// Stage 4: carries out a restore plan as a transaction.
 ///
 /// Every change is announced in the write-ahead journal (fsynced, in batches) before it is made,
 /// and every change is a `rename` out of the staging area or into the aside area on the same
 /// filesystem, so each one is atomic and undoable. Nothing is ever opened for writing in place
-/// and no original is deleted before commit. On any failure the journal is replayed backwards
-/// and the home is back as it was; after a crash the next run does the same (`RestoreRecovery`).
-/// Commit makes everything durable with one `syncfs` before the commit record is written.
+/// and no original is deleted before commit. Announcing, reporting and the commit go through the
+/// `RestoreTransaction` state machine (`TransactionRunner`), which refuses a step that would
+/// reuse a staging name or replace a path whose original was not parked first; on any failure
+/// the caller rolls back through the same machine, and after a crash the next run does
+/// (`RestoreRecovery`).
 ///
 /// Runs on a dedicated thread (all of it is blocking system calls).
 final class RestoreApplier {
     let home: Int32
     let staging: StagingArea
-    let journal: JournalFile
+    let transaction: TransactionRunner
     let archive: ScannedArchive
     let steps: [RestorePlanner.Step]
     let label: String
@@ -27,7 +29,6 @@ final class RestoreApplier {
     /// Steps announced per fsync of the journal.
     static let batchSize = 256
 
-    private var stepIndex = 0
     private var lookups: DirectoryCache
     private var createdDirectories: [(path: [UInt8], member: ScannedMember)] = []
     /// The paths of `createdDirectories`, for lookups (one per step).
@@ -42,10 +43,10 @@ final class RestoreApplier {
     /// Directories known to exist (or to be created by an earlier step of this restore).
     private var knownDirectories: Set<[UInt8]> = []
 
-    init(home: Int32, staging: StagingArea, journal: JournalFile, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
+    init(home: Int32, staging: StagingArea, transaction: TransactionRunner, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
         self.home = home
         self.staging = staging
-        self.journal = journal
+        self.transaction = transaction
         self.archive = archive
         self.steps = steps
         self.label = label
@@ -78,12 +79,9 @@ final class RestoreApplier {
                 pending += try prepare(step)
                 written += 1
             }
-            let first = stepIndex
-            for item in pending {
-                journal.append(.intent(index: stepIndex, step: item.step))
-                stepIndex += 1
-            }
-            try journal.flush(durable: true)
+            batchStart += Self.batchSize
+            guard !pending.isEmpty else { continue }
+            let first = try transaction.announce(pending.map(\.step))
             for (offset, item) in pending.enumerated() {
                 let index = first + offset
                 if let limit = failAfterSteps, index >= limit {
@@ -94,15 +92,12 @@ final class RestoreApplier {
                 } catch let failure as Syscalls.Failure {
                     throw failure.error(path: PathBytes.display(item.step.path))
                 }
-                journal.append(.done(index: index))
+                try transaction.performed(index)
                 if let path = item.places { placed.insert(path) }
             }
-            try journal.flush(durable: false)
-            batchStart += Self.batchSize
+            try transaction.flush()
         }
         try finishDirectories()
-        // Durability of everything written: one syncfs for the home's filesystem.
-        if sindri_syncfs(home) != 0 { throw Syscalls.Failure(operation: "syncfs", errno: sindri_errno()).error(path: "home") }
         return written
     }
 

@@ -92,9 +92,11 @@ public struct RestoreManager: Sendable {
         var lock: HomeLock?
         var staging: StagingArea?
         var succeeded = false
+        // Set when a rollback could not finish: the aside directory may hold originals.
+        var keepTransactionDirectory = false
         defer {
             if !succeeded {
-                staging?.remove()
+                if !keepTransactionDirectory { staging?.remove() }
                 lock?.removeToolDirectoryIfUnused()
                 restoreTimes()
             }
@@ -145,13 +147,13 @@ public struct RestoreManager: Sendable {
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }.map(\.planned.path)
         let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier, paths: replaced, codec: options.snapshotCodec)
 
-        // Stage 4: the journaled transaction.
+        // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         let journal = try JournalFile(home: home, identifier: identifier)
-        journal.append(.begin(JournalHeader(
+        let transaction = TransactionRunner(home: home, journal: journal, staging: staging)
+        try transaction.begin(JournalHeader(
             transactionID: identifier, createdAt: Int64(started.timeIntervalSince1970), mode: options.mode.rawValue,
-            archive: name, snapshotName: (snapshot as NSString).lastPathComponent)))
-        try journal.flush(durable: true)
-        let applier = RestoreApplier(home: home, staging: staging, journal: journal, archive: scanned, steps: steps,
+            archive: name, snapshotName: (snapshot as NSString).lastPathComponent))
+        let applier = RestoreApplier(home: home, staging: staging, transaction: transaction, archive: scanned, steps: steps,
                                      label: "\(name), created \(scanned.manifest.createdAt)")
         if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_AFTER_STEPS"], let limit = Int(value) {
             applier.failAfterSteps = limit
@@ -159,33 +161,37 @@ public struct RestoreManager: Sendable {
         let restored: Int
         do {
             restored = try applier.apply()
+            // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
+            try transaction.commit()
         } catch {
             let reason = (error as? SindriError)?.message ?? "\(error)"
-            do {
-                try RestoreRecovery.rollBack(home: home, journal: journal, staging: staging, reason: reason)
-            } catch {
-                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(error); the originals are in \(snapshot) and \(staging.asidePath)")
+            let outcome: TransactionOutcome
+            do { outcome = try transaction.rollBack(reason: reason) } catch let bug {
+                keepTransactionDirectory = true
+                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(bug); the originals are in \(snapshot) and \(staging.asidePath)")
             }
-            staging.remove()
-            // Rolled back completely: the failed attempt leaves no trace in the home.
-            if lock?.createdToolDirectory == true {
-                FileTree.removeTree(home, TOOL_STATE_DIRECTORY)
-            } else {
-                FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
-                FileTree.removeTree(home, snapshot)
+            switch outcome {
+            case .rolledBack:
+                staging.remove()
+                // Rolled back completely: the failed attempt leaves no trace in the home.
+                if lock?.createdToolDirectory == true {
+                    FileTree.removeTree(home, TOOL_STATE_DIRECTORY)
+                } else {
+                    FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
+                    FileTree.removeTree(home, snapshot)
+                }
+                throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
+            case .commitUncertain:
+                // The commit record may have reached the disk: undoing now could leave a half-undone
+                // home behind a journal that says committed. The complete restore stays in place.
+                succeeded = true
+                throw SindriError(.io, "the restore was applied, but recording its commit failed (\(reason)); the next sindri restore or rollback decides from what reached the disk")
+            case .rollbackFailed(let failures):
+                keepTransactionDirectory = true
+                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(RestoreRecovery.describe(failures)); the originals are in \(snapshot) and \(staging.asidePath)")
+            case .committed, .nothingToRecover, .journalUnusable:
+                throw SindriError(.internal, "restore failed (\(reason)); the transaction ended unexpectedly")
             }
-            throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
-        }
-        // Stage 5: commit. Everything is on disk (syncfs); the commit record makes it final. If
-        // that record cannot be made durable, undoing now could leave a half-undone home behind a
-        // commit that did reach the disk: leave the complete restore in place and say so.
-        journal.append(.commitStarted)
-        journal.append(.committed)
-        do {
-            try journal.flush(durable: true)
-        } catch {
-            succeeded = true
-            throw SindriError(.io, "the restore was applied, but recording its commit failed (\(error)); the next sindri restore or rollback decides from what reached the disk")
         }
         succeeded = true
         staging.remove()

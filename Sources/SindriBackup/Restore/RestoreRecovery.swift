@@ -10,45 +10,39 @@ import Glibc
 /// recent completed restore. The decisions are `JournalRecovery`'s (pure, unit-tested); this type
 /// only looks at the disk (`lstat`, never following links) and makes the calls.
 enum RestoreRecovery {
-    /// Undoes the steps of a failed transaction (journal still open) and records the outcome.
-    static func rollBack(home: Int32, journal: JournalFile, staging: StagingArea?, reason: String) throws {
-        journal.append(.rollbackStarted(reason: reason))
-        try journal.flush(durable: true)
-        guard case .rollBack(let plan) = JournalRecovery.plan(from: journal.records) else {
-            journal.append(.rolledBack)
-            try journal.flush(durable: true)
-            return
-        }
-        try execute(plan.undo, home: home, journal: journal, staging: staging, snapshot: nil)
-    }
-
     /// Before anything else: finds an unfinished transaction in the home's journals and rolls it
-    /// back. Returns a note for the user when it did.
+    /// back (through `RestoreTransaction.recover`). Returns a note for the user when it did.
     static func recoverUnfinished(home: Int32) throws -> String? {
         var notes: [String] = []
         // Finished journals say so on their last line; only the others are decoded whole.
         for stored in try JournalFile.stored(home: home) where stored.finishedStatus == nil {
-            let name = stored.name
             let decoded = try stored.decode()
-            switch JournalRecovery.plan(from: decoded.records) {
-            case .nothingToDo:
+            let journal = try JournalFile(home: home, existing: stored.name)
+            let staging = stored.header.flatMap { try? StagingArea(homeDescriptor: home, existingIdentifier: $0.transactionID) }
+            let runner = TransactionRunner(home: home, journal: journal, staging: staging)
+            switch try runner.recover(decoded) {
+            case .nothingToRecover, .committed, .commitUncertain:
                 continue
-            case .inconsistent(let violation):
-                throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(name) is inconsistent (\(violation)); nothing was changed: inspect it and the snapshots in \(RestoreSnapshot.directory)")
-            case .rollBack(let plan):
-                let journal = try JournalFile(home: home, existing: name, journal: decoded)
-                let staging = try? StagingArea(homeDescriptor: home, existingIdentifier: plan.header.transactionID)
-                journal.append(.rollbackStarted(reason: "interrupted restore found by a later run"))
-                try journal.flush(durable: true)
-                try execute(plan.undo, home: home, journal: journal, staging: staging, snapshot: nil)
+            case .rolledBack:
                 staging?.remove()
-                notes.append("an interrupted restore (\(plan.header.transactionID)) was found and rolled back first")
+                if runner.rolledBackNow, let header = stored.header {
+                    notes.append("an interrupted restore (\(header.transactionID)) was found and rolled back first")
+                }
+            case .journalUnusable(let reason):
+                throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(stored.name) is inconsistent (\(reason)); nothing was changed: inspect it and the snapshots in \(RestoreSnapshot.directory)")
+            case .rollbackFailed(let failures):
+                throw SindriError(.rollbackFailed, "rollback incomplete: \(describe(failures))")
             }
         }
         if removeOrphans(home: home) > 0, notes.isEmpty {
             notes.append("an interrupted restore had not changed the home yet; its leftovers in \(TOOL_STATE_DIRECTORY) were removed")
         }
         return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
+    /// The first few undo failures, for a message.
+    static func describe(_ failures: [UndoFailure]) -> String {
+        failures.prefix(3).map { "\(PathBytes.display($0.operation.path)): \($0.reason)" }.joined(separator: "; ")
     }
 
     /// Removes what a run killed before its journal began leaves behind: a `txn-<id>` directory
@@ -76,30 +70,6 @@ enum RestoreRecovery {
             }
         }
         return removed
-    }
-
-    /// Runs undo operations in order, recording each in the journal; ends with `rolledBack`, or
-    /// `rollbackFailed` (and throws) if any could not be undone.
-    static func execute(_ undo: [PlannedUndo], home: Int32, journal: JournalFile, staging: StagingArea?, snapshot: String?) throws {
-        var failures: [String] = []
-        for item in undo {
-            do {
-                try perform(item.operation, home: home, staging: staging, snapshot: snapshot)
-                journal.append(.undone(index: item.index))
-            } catch {
-                failures.append("\(PathBytes.display(item.operation.path)): \(error)")
-            }
-        }
-        _ = sindri_syncfs(home)
-        if failures.isEmpty {
-            journal.append(.rolledBack)
-            try journal.flush(durable: true)
-        } else {
-            let reason = failures.prefix(3).joined(separator: "; ")
-            journal.append(.rollbackFailed(reason: reason))
-            try journal.flush(durable: true)
-            throw SindriError(.rollbackFailed, "rollback incomplete: \(reason)")
-        }
     }
 
     static func perform(_ operation: UndoOperation, home: Int32, staging: StagingArea?, snapshot: String?) throws {
