@@ -66,6 +66,8 @@ public struct RestoreManager: Sendable {
         archive: String, home homePath: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) throws -> RestoreResult {
         let started = Date()
+        var phases = PhaseTimer(enabled: ProcessInfo.processInfo.environment["SINDRI_TRACE_PHASES"] != nil)
+        defer { phases.report() }
         let home = try ArchiveBuilder.openHome(homePath)
         defer { close(home) }
         var notes: [String] = []
@@ -114,6 +116,7 @@ public struct RestoreManager: Sendable {
         scanner.progress = progress
         let scanned = try scanner.scan(fd, name: name)
         notes += scanned.report.notes
+        phases.mark("read and check (stage 1)")
 
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
@@ -124,6 +127,7 @@ public struct RestoreManager: Sendable {
             return path
         }
         let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: only).plan(scanned)
+        phases.mark("plan")
         let plan = steps.map(\.planned)
         func result(restored: Int, snapshot: String?) -> RestoreResult {
             RestoreResult(
@@ -146,6 +150,7 @@ public struct RestoreManager: Sendable {
         // Stage 3: snapshot of exactly what will be replaced or modified.
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }.map(\.planned.path)
         let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier, paths: replaced, codec: options.snapshotCodec)
+        phases.mark("snapshot")
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         let journal = try JournalFile(home: home, identifier: identifier)
@@ -161,8 +166,10 @@ public struct RestoreManager: Sendable {
         let restored: Int
         do {
             restored = try applier.apply()
+            phases.mark("apply")
             // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
             try transaction.commit()
+            phases.mark("commit")
         } catch {
             let reason = (error as? SindriError)?.message ?? "\(error)"
             let outcome: TransactionOutcome
@@ -196,6 +203,7 @@ public struct RestoreManager: Sendable {
         succeeded = true
         staging.remove()
         RestoreRecovery.prune(home: home, keep: options.keepSnapshots)
+        phases.mark("clean up")
         return result(restored: restored, snapshot: snapshot)
     }
 
@@ -263,5 +271,28 @@ public struct RollbackManager: Sendable {
             defer { lock.release() }
             return try RestoreRecovery.rollback(home: fd, identifier: snapshot)
         }
+    }
+}
+
+/// With `SINDRI_TRACE_PHASES` set, `sindri restore` prints how long each stage took to stderr
+/// (for profiling a slow restore; the figures in PerfData come from whole-command timings).
+struct PhaseTimer {
+    let enabled: Bool
+    private var last = DispatchTime.now()
+    private var phases: [(String, Double)] = []
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func mark(_ name: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        phases.append((name, Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e9))
+        last = now
+    }
+
+    func report() {
+        guard enabled, !phases.isEmpty else { return }
+        let text = phases.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("sindri: phases: \(text)\n".utf8))
     }
 }
