@@ -52,5 +52,6 @@ let package = Package(
         suite("DeflateEngineBenchmarks", ["CLibdeflateBench"]),
         suite("SmallFilesBenchmarks", [.product(name: "SindriBackup", package: mainPackage)]),
         suite("PeakMemoryBenchmarks", [.product(name: "SindriBackup", package: mainPackage)]),
+        suite("RestoreBenchmarks", [.product(name: "SindriBackup", package: mainPackage)]),
     ]
 )

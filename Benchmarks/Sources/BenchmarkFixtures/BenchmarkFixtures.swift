@@ -85,6 +85,39 @@ public enum Fixtures {
         return result
     }
 
+    /// A level-6 `full`-profile archive of `home`, made once and kept next to the fixtures.
+    public static func archive(of home: String) async throws -> String {
+        let archive = home + ".tar.gz"
+        if FileManager.default.fileExists(atPath: archive + ".complete") { return archive }
+        let config = try ArchiveConfig(profile: .full).withCompressionLevel(6)
+        _ = try await ArchiveBuilder(config).create(home: home, output: .file(archive))
+        FileManager.default.createFile(atPath: archive + ".complete", contents: nil)
+        return archive
+    }
+
+    /// `root/name`, emptied (removed and created again), then `sync`: deleting a previous
+    /// iteration's gigabyte leaves the disk busy (on a filesystem mounted with `discard`, for
+    /// seconds), which would otherwise be measured as part of the next iteration.
+    public static func emptyDirectory(_ name: String) throws -> String {
+        let directory = root + "/" + name
+        if FileManager.default.fileExists(atPath: directory) { try run("/bin/rm", ["-rf", directory]) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try run("/bin/sync", [])
+        return directory
+    }
+
+    /// Runs a tool and fails unless it exits 0.
+    public static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+    }
+
     /// Megabytes (10^6 bytes) per second, for the suites' custom throughput metrics.
     public static func megabytesPerSecond(_ bytes: UInt64, _ duration: Duration) -> Int {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
