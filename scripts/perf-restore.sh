@@ -16,6 +16,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 size=1G; seed=42; runs=3; work="$here/PerfData/tmp"
+command_line="scripts/perf-restore.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2;; --seed) seed="$2"; shift 2;; --runs) runs="$2"; shift 2;;
@@ -64,7 +65,7 @@ for codec in gzip lz4; do
   echo "$codec snapshot: $wall s, $(stat -c %s "$snap") bytes" >&2
 done
 rm -rf "$work/restore-target"
-python3 - "$csv" "$here/PerfData/restore.md" "$archive" <<'PY'
+python3 - "$csv" "$here/PerfData/restore.md" "$archive" "$command_line" <<'PY'
 import csv, statistics, sys, os, subprocess, platform
 rows = list(csv.DictReader(open(sys.argv[1])))
 by = {}
@@ -73,7 +74,7 @@ def med(name, key): return statistics.median(float(r[key]) for r in by[name])
 out = ["# Restore: durable sindri restore vs tar -xzf", "",
        f"Archive: `{os.path.basename(sys.argv[3])}`, {os.path.getsize(sys.argv[3]):,} bytes (the generated 1 GiB workspace, full profile, level 6).",
        f"Machine: {os.cpu_count()} cores, kernel {platform.release()}; `{subprocess.run(['swift','--version'],capture_output=True,text=True).stdout.splitlines()[0]}`.",
-       "Command: `scripts/perf-restore.sh " + " ".join(sys.argv[4:]) + "`; page cache dropped before each command, archive read once.", "",
+       "Command: `" + sys.argv[4].strip() + "`; page cache dropped before each command, archive read once.", "",
        "| command | wall s (median) | CPU s | peak RSS MiB | sindri ÷ this |", "|---|---:|---:|---:|---:|"]
 s = med('sindri restore', 'wall_s')
 for name in by:
