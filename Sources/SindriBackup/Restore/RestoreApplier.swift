@@ -306,11 +306,16 @@ final class RestoreApplier {
     private func finishDirectories() throws {
         for (path, member) in createdDirectories.reversed() {
             let (parent, name) = try parentOf(path)
-            try withCPath(name) { dir in
-                _ = fchmodat(parent, dir, mode_t(member.mode), 0)
-                if geteuid() == 0 { _ = fchownat(parent, dir, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
-                var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
-                _ = utimensat(parent, dir, &times, AT_SYMLINK_NOFOLLOW)
+            do {
+                try withCPath(name) { dir in
+                    // Owner as root, best effort like tar (the archived uid may not exist here).
+                    if geteuid() == 0 { _ = fchownat(parent, dir, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
+                    guard fchmodat(parent, dir, mode_t(member.mode), 0) == 0 else { throw Syscalls.Failure(operation: "fchmodat", errno: sindri_errno()) }
+                    var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+                    guard utimensat(parent, dir, &times, AT_SYMLINK_NOFOLLOW) == 0 else { throw Syscalls.Failure(operation: "utimensat", errno: sindri_errno()) }
+                }
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: PathBytes.display(path))
             }
         }
     }

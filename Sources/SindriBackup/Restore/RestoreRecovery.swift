@@ -105,15 +105,20 @@ enum RestoreRecovery {
         case .restoreAttributes(let path, let attributes, _):
             let (parent, name) = try locate(path, home: home)
             defer { close(parent) }
+            // A failure here is an undo failure: the rollback goes on and reports it.
             try withCPath(name) { entry in
                 if geteuid() == 0 { _ = fchownat(parent, entry, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) }
                 // fchmodat follows symlinks: never chmod through one (it could point outside the home).
                 if let info = try? Syscalls.lstatAt(parent, entry), !info.isSymlink {
-                    _ = fchmodat(parent, entry, mode_t(attributes.mode & 0o7777), 0)
+                    guard fchmodat(parent, entry, mode_t(attributes.mode & 0o7777), 0) == 0 else {
+                        throw Syscalls.Failure(operation: "fchmodat", errno: sindri_errno()).error(path: PathBytes.display(path))
+                    }
                 }
                 var times = [timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds)),
                              timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds))]
-                _ = utimensat(parent, entry, &times, AT_SYMLINK_NOFOLLOW)
+                guard utimensat(parent, entry, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    throw Syscalls.Failure(operation: "utimensat", errno: sindri_errno()).error(path: PathBytes.display(path))
+                }
             }
         case .extractFromSnapshot(let path):
             guard let snapshot else { throw SindriError(.rollbackFailed, "no snapshot to restore \(PathBytes.display(path)) from") }
