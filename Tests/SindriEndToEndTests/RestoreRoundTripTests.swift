@@ -164,17 +164,17 @@ struct RestoreRoundTripTests {
         let f = Fixture(root: root)
         for index in 0..<1500 {
             let size = (index * 7919) % 3000
-            try f.data("workspace/many/d\(index % 37)/f\(index)", RestoreFixtures.pseudoRandomBytes(count: size, seed: UInt64(index + 1)),
+            try f.data("workspace/projects/many/d\(index % 37)/f\(index)", RestoreFixtures.pseudoRandomBytes(count: size, seed: UInt64(index + 1)),
                        mode: [0o644, 0o600, 0o755, 0o444, 0o666][index % 5], mtime: 1_600_000_000 + index)
             if index % 300 == 0 {
-                try f.data("workspace/big/b\(index).bin", RestoreFixtures.pseudoRandomBytes(count: 3 * 1024 * 1024 + index, seed: UInt64(index + 7)))
+                try f.data("workspace/projects/big/b\(index).bin", RestoreFixtures.pseudoRandomBytes(count: 3 * 1024 * 1024 + index, seed: UInt64(index + 7)))
             }
         }
-        try f.directory("workspace/links")
+        try f.directory("workspace/projects/links")
         for index in stride(from: 0, to: 1500, by: 250) {
-            try f.hardLink("workspace/links/l\(index)", to: "workspace/many/d\(index % 37)/f\(index)")
+            try f.hardLink("workspace/projects/links/l\(index)", to: "workspace/projects/many/d\(index % 37)/f\(index)")
         }
-        try f.file("workspace/empty-file", "")
+        try f.file("workspace/projects/empty-file", "")
         return f
     }
 
@@ -184,11 +184,22 @@ struct RestoreRoundTripTests {
         let source = box.temp.sub("source")
         _ = try Self.laneHome(at: source)
         let archive = try box.backup(of: source)
+        let listing = try Shell.run(["tar", "-tzf", archive])
+        let members = listing.stdoutText.split(separator: "\n")
+        #expect(members.filter { $0.hasPrefix("workspace/projects/many/") }.count > 1500, "the standard profile must archive the lane home")
         let result = try box.restore(archive)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(try Self.compare(archive: archive, original: source, restored: box.home) == "[]")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: box.home + "/.sindri").filter { $0.hasPrefix("txn-") }
         #expect(leftovers.isEmpty, "staging left behind: \(leftovers)")
+
+        // Again in merge mode: the identical-file check (home files hashed on several threads)
+        // finds every file identical, so nothing is written and no .bak appears.
+        let before = try HomeSnapshot.take(box.home, excluding: [".sindri"]).withoutRoot
+        let again = try box.restore(archive, mode: "merge")
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        let after = try HomeSnapshot.take(box.home, excluding: [".sindri"]).withoutRoot
+        #expect(after == before, "a second restore changed: \(after.differences(from: before).prefix(5))")
 
         // The same archive through stdin, and the same tree as one zlib stream (GNU tar + gzip):
         // the lanes then copy each delivered buffer instead of sharing it.
@@ -206,7 +217,7 @@ struct RestoreRoundTripTests {
         var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as! [String: Any]
         manifest["checksum"] = ["algorithm": "sha256", "value": "pending"]
         try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
-        #expect(try Shell.run(["sh", "-c", "cd '\(unpacked)' && tar --format=pax -cf - .backup-manifest.json workspace .backup-checksums.sha256 | gzip -6 > '\(repacked)'"]).status == 0)
+        #expect(try Shell.run(["sh", "-c", "cd '\(unpacked)' && tar --format=pax --sort=name -cf - .backup-manifest.json workspace .backup-checksums.sha256 | gzip -6 > '\(repacked)'"]).status == 0)
         let fromGNU = try gnu.restore(repacked)
         #expect(fromGNU.status == 0, "stderr: \(fromGNU.stderr)")
         #expect(try Self.compare(archive: repacked, original: source, restored: gnu.home) == "[]")
