@@ -66,8 +66,10 @@ final class ArchiveScanner {
     /// The lane of the file being read, and this delivery's work for each lane.
     private var currentLane = 0
     private var laneBatches: [StagingLanes.Batch?] = []
-    private var deliveredBuffer: [UInt8] = []
-    private var deliveredBase: UnsafeRawPointer?
+    /// The bytes being parsed, and the immutable array holding them (copied on first need when
+    /// the inflater delivers a transient buffer).
+    private var deliveredBytes: UnsafeRawBufferPointer?
+    private var deliveredArray: [UInt8]?
     private var declaredBytes: UInt64 = 0
     private var memberCount = 0
 
@@ -100,8 +102,8 @@ final class ArchiveScanner {
         do {
             inflated = try inflater.run { output, owner in
                 // Content slices point into `output`; the lanes keep its (immutable) array alive.
-                deliveredBuffer = owner ?? Array(output)
-                deliveredBase = output.baseAddress
+                deliveredBytes = output
+                deliveredArray = owner
                 try reader.consume(output) { event in try handle(event) }
                 submitLaneBatches()
                 if let failure = lanes.firstFailure() { throw failure }
@@ -112,6 +114,7 @@ final class ArchiveScanner {
                 }
             }
             try reader.finish()
+            submitLaneBatches()
         } catch let error as TarFormatError {
             throw archiveError("the tar structure is damaged: \(error)", name)
         } catch let error as ChecksumList.FormatError {
@@ -156,7 +159,7 @@ final class ArchiveScanner {
                 guard slice.count > 0 else { return }
                 contentBytesDone += UInt64(slice.count)
                 if members[index].inlineContent != nil { members[index].inlineContent!.append(contentsOf: slice) }
-                let start = deliveredBase.map { slice.baseAddress! - $0 } ?? 0
+                let start = slice.baseAddress! - deliveredBytes!.baseAddress!
                 appendLaneWork(.content(start: start, count: slice.count), bytes: slice.count)
             case .none, .other: break
             }
@@ -283,7 +286,10 @@ final class ArchiveScanner {
     // MARK: - Lanes
 
     private func appendLaneWork(_ work: StagingLanes.Work, bytes: Int) {
-        if laneBatches[currentLane] == nil { laneBatches[currentLane] = StagingLanes.Batch(buffer: deliveredBuffer) }
+        if laneBatches[currentLane] == nil {
+            if deliveredArray == nil { deliveredArray = deliveredBytes.map { Array($0) } ?? [] }
+            laneBatches[currentLane] = StagingLanes.Batch(buffer: deliveredArray!)
+        }
         laneBatches[currentLane]!.work.append(work)
         laneBatches[currentLane]!.bytes += bytes
     }
@@ -294,8 +300,8 @@ final class ArchiveScanner {
             if let batch = laneBatches[index] { lanes.submit(batch, to: index) }
             laneBatches[index] = nil
         }
-        deliveredBuffer = []
-        deliveredBase = nil
+        deliveredBytes = nil
+        deliveredArray = nil
     }
 
     // MARK: - Checksums
