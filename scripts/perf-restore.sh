@@ -8,7 +8,8 @@
 #        tar -xzf ARCHIVE -C home              (not durable: data may still be in the page cache)
 #        tar -xzf ARCHIVE -C home && sync      (durable)
 #        sindri restore ARCHIVE --home home    (durable: every file and the journal on disk, syncfs)
-#   3. snapshot codecs: a full-mode restore into a home where every archived file exists with other
+#   3. a second restore of the same archive into the restored home (every file identical);
+#   4. snapshot codecs: a full-mode restore into a home where every archived file exists with other
 #      content, so the snapshot holds the whole selection: --snapshot-codec gzip vs lz4
 #      (wall time of the restore and the snapshot's size).
 # Results: PerfData/restore.md and PerfData/restore.csv.
@@ -51,6 +52,15 @@ for round in $(seq 1 "$runs"); do
   measure "tar -xzf + sync" "tar -xzf '$archive' -C '$work/restore-target' && sync"
   measure "sindri restore" "'$bin/sindri' restore '$archive' --home '$work/restore-target' --no-interactive"
 done
+# A second restore of the same archive into the home it restored: every file is identical (each home
+# file is hashed and compared), nothing is written.
+target="$work/restore-target"; rm -rf "$target"; mkdir -p "$target"
+"$bin/sindri" restore "$archive" --home "$target" --no-interactive -q >/dev/null 2>&1
+drop
+/usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$bin/sindri" restore "$archive" --home "$target" --no-interactive >/dev/null 2>&1
+read -r wall user sys rss < "$work/time.txt"
+echo "1,second restore of the same archive (every file identical),$wall,$user,$sys,$rss" >> "$csv"
+echo "second restore (identical): $wall s" >&2
 # Snapshot codecs: every archived file already exists with other content, so full mode replaces all.
 for codec in gzip lz4; do
   target="$work/restore-target"; rm -rf "$target"; mkdir -p "$target"
