@@ -129,12 +129,38 @@ struct TransactionCrashTests {
         #expect(try Self.treeState(target, directoryTimes: false) == Self.treeState(reference, directoryTimes: false))
     }
 
+    @Test("a rollback that cannot finish keeps the originals and says so; the next rollback completes it")
+    func failedRollbackIsFinishedLater() throws {
+        let temp = try TemporaryDirectory("rollback-fails")
+        let (_, target, archive) = try Self.makeHomes(temp, files: 300)
+        let before = try Self.treeState(target)
+        // The restore fails after 150 steps, and every undo fails too (injected), so the home is
+        // left half restored.
+        let failed = try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"],
+                                    environment: ["SINDRI_TEST_FAIL_AFTER_STEPS": "150", "SINDRI_TEST_FAIL_UNDOS": "1000000"])
+        #expect(failed.status == 6, "\(failed.stderr)")
+        #expect(failed.stderr.contains("rolling it back failed too") && failed.stderr.contains("restore-snapshots/snapshot-"), "\(failed.stderr)")
+        // The transaction directory (staging and the parked originals) is kept for the retry.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: target + "/.sindri").filter { $0.hasPrefix("txn-") }
+        #expect(kept.count == 1, "\(kept)")
+        #expect(try Self.treeState(target) != before)
+        let list = try Sindri.run(["rollback", "--home", target, "--list"])
+        #expect(list.stdoutText.contains("rollbackFailed"), "\(list.stdoutText)")
+        // The journal says rollbackFailed; the next rollback retries what is left and finishes.
+        let rollback = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(try Self.treeState(target) == before)
+        let left = try FileManager.default.contentsOfDirectory(atPath: target + "/.sindri").filter { $0.hasPrefix("txn-") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test("rollback after a completed full-mode restore returns the home to its prior state")
     func rollbackCompletedFullRestore() throws {
         let temp = try TemporaryDirectory("rollback")
         let (_, target, archive) = try Self.makeHomes(temp, files: 300)
         let before = try Self.treeState(target)
         #expect(try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"]).status == 0)
+        #expect(try Self.treeState(target) != before)
         #expect(try Self.treeState(target) != before)
         let list = try Sindri.run(["rollback", "--home", target, "--list"])
         #expect(list.status == 0 && list.stdoutText.contains("snapshot-"), "\(list.stdoutText) \(list.stderr)")

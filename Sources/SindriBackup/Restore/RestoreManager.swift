@@ -163,6 +163,9 @@ public struct RestoreManager: Sendable {
         if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_AFTER_STEPS"], let limit = Int(value) {
             applier.failAfterSteps = limit
         }
+        if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_UNDOS"], let count = Int(value) {
+            transaction.failingUndos = count
+        }
         let restored: Int
         do {
             restored = try applier.apply()

@@ -18,6 +18,9 @@ final class TransactionRunner {
     private(set) var transaction = RestoreTransaction()
     /// Whether a rollback was started by this runner (rather than finding nothing to do).
     private(set) var rolledBackNow = false
+    /// Test seam: this many undo operations fail, as an I/O error would (set from
+    /// SINDRI_TEST_FAIL_UNDOS for the restore's own rollback, never for a later recovery).
+    var failingUndos = 0
 
     init(home: Int32, journal: JournalFile, staging: StagingArea?) {
         self.home = home
@@ -104,6 +107,10 @@ final class TransactionRunner {
                 try? journal.flush(durable: false)
                 rolledBackNow = true
                 do {
+                    if failingUndos > 0 {
+                        failingUndos -= 1
+                        throw SindriError(.io, "injected undo failure (SINDRI_TEST_FAIL_UNDOS)")
+                    }
                     try RestoreRecovery.perform(planned.operation, home: home, staging: staging, snapshot: nil)
                     action = transaction.didUndo(planned.index)
                 } catch {
