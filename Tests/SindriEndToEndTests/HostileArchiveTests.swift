@@ -21,6 +21,7 @@ struct HostileArchiveTests {
         case symlinkToParentThenMemberThrough
         case symlinkChainOut
         case directoryReplacedBySymlink
+        case symlinkOverEarlierMembers
         case hardLinkOutside
         case hardLinkAbsolute
         case hardLinkOutsideThenWrite
@@ -67,6 +68,8 @@ struct HostileArchiveTests {
                 return [harmless, .symlink("a", to: "b"), .symlink("b", to: "../outside"), .file("a/x", "pwned\n")]
             case .directoryReplacedBySymlink:
                 return [harmless, .directory("d/"), .symlink("d", to: "../outside"), .file("d/pwned", "pwned\n")]
+            case .symlinkOverEarlierMembers:
+                return [harmless, .file("s/inner", "x\n"), .symlink("s", to: "../outside")]
             case .hardLinkOutside:
                 return [harmless, .hardLink("hl", to: "../outside/file")]
             case .hardLinkAbsolute:

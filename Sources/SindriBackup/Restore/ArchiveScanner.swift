@@ -54,6 +54,8 @@ final class ArchiveScanner {
     private var reader = TarReader()
     private var members: [ScannedMember] = []
     private var pathIndex: [[UInt8]: Int] = [:]
+    /// Every directory some accepted member lies below (named by a member or not).
+    private var impliedDirectories: Set<[UInt8]> = []
     private var manifest: BackupManifest?
     private var manifestBytes: [UInt8] = []
     private var checksumBytes: [UInt8] = []
@@ -214,6 +216,11 @@ final class ArchiveScanner {
                 throw unsafe("lies below the non-directory member \(PathBytes.display(ancestor))", path)
             }
         }
+        // Nor may a non-directory come after members below its path (a symlink or file that
+        // would have to replace the directory holding them).
+        if entry.kind != .directory, impliedDirectories.contains(path) {
+            throw unsafe("a non-directory member over earlier members below it", path)
+        }
         var scanned = ScannedMember(
             path: path, kind: entry.kind, mode: entry.mode & 0o1777, uid: entry.uid, gid: entry.gid,
             size: entry.size, modificationTime: entry.modificationTime, linkTarget: entry.linkTarget)
@@ -248,6 +255,9 @@ final class ArchiveScanner {
             throw unsafe("unsupported member type '\(Character(Unicode.Scalar(flag)))'", path)
         }
         pathIndex[path] = members.count
+        // Ancestors are recorded whole, so the walk up stops at the first one already known.
+        var ancestor = MemberPath.parent(path)
+        while !ancestor.isEmpty, impliedDirectories.insert(ancestor).inserted { ancestor = MemberPath.parent(ancestor) }
         currentPath = path
         members.append(scanned)
     }
