@@ -111,6 +111,10 @@ final class RestoreApplier {
     /// Archives without directory members (the original tool's held only files) still restore:
     /// missing parent directories are created (mode 0755), like `tar -x` does.
     private func implicitParents(of path: [UInt8]) throws -> [Pending] {
+        // Ancestors are checked shallowest first, so a known directory's ancestors are all known:
+        // one lookup per step instead of one per path component.
+        let parent = MemberPath.parent(path)
+        if parent.isEmpty || knownDirectories.contains(parent) { return [] }
         var pending: [Pending] = []
         for ancestor in MemberPath.ancestors(path) where !knownDirectories.contains(ancestor) {
             if createdDirectoryPaths.contains(ancestor) { knownDirectories.insert(ancestor); continue }
