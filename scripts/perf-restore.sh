@@ -3,8 +3,8 @@
 # in one run, and the two pre-restore snapshot codecs (gzip, lz4) on a realistic snapshot.
 #
 #   1. generate (or reuse) the workspace of scripts/perf-compare.sh, back it up with sindri (level 6);
-#   2. round-robin for --runs rounds, each into an empty home on the same filesystem, page cache dropped
-#      before each command (root), archive read once to warm it:
+#   2. round-robin for --runs rounds, each into an empty home on the same filesystem, disk idle and page
+#      cache dropped before each command (root), archive read once to warm it:
 #        tar -xzf ARCHIVE -C home              (not durable: data may still be in the page cache)
 #        tar -xzf ARCHIVE -C home && sync      (durable)
 #        sindri restore ARCHIVE --home home    (durable: every file and the journal on disk, syncfs)
@@ -37,7 +37,20 @@ archive="$work/restore-bench.tar.gz"
 "$bin/sindri" backup --home "$tree" -o "$archive" --profile full --compression 6 -q >&2 || true
 csv="$here/PerfData/restore.csv"
 echo "round,command,wall_s,user_s,sys_s,max_rss_kib" > "$csv"
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; cat "$archive" > /dev/null; }
+# Deleting the previous command's gigabyte keeps the disk busy after `sync` returns (on a filesystem
+# mounted with `discard`, for seconds): wait until the disk has had no request in flight for 2 s.
+device="/sys/block/$(basename "$(df --output=source "$work" | tail -1)")/inflight"
+settle() {
+  sync
+  [ -r "$device" ] || return 0
+  local idle=0 waited=0
+  while [ $idle -lt 4 ] && [ $waited -lt 120 ]; do
+    read -r reads writes < "$device"
+    if [ "$reads" = 0 ] && [ "$writes" = 0 ]; then idle=$((idle + 1)); else idle=0; fi
+    sleep 0.5; waited=$((waited + 1))
+  done
+}
+drop() { settle; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; cat "$archive" > /dev/null; }
 measure() {  # name, command...
   local name="$1"; shift
   local target="$work/restore-target"
