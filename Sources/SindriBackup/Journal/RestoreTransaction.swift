@@ -289,7 +289,7 @@ public struct RestoreTransaction: Sendable {
             phase = .rolledBack
             return .finish(appendAndSync: records + [.rolledBack], outcome: .rolledBack)
         }
-        let reason = Self.summarize(failures)
+        let reason = UndoFailure.summary(failures)
         phase = .rollbackFailed(reason: reason, failures: failures)
         return .finish(appendAndSync: records + [.rollbackFailed(reason: reason)], outcome: .rollbackFailed(failures))
     }
@@ -371,12 +371,5 @@ public struct RestoreTransaction: Sendable {
         case .rollbackFailed(let reason): "retrying a failed rollback (\(reason))"
         case .empty, .committed, .rolledBack: "finished"
         }
-    }
-
-    /// One line naming the failures (the first few in full), for the `rollbackFailed` record.
-    private static func summarize(_ failures: [UndoFailure]) -> String {
-        let shown = failures.prefix(5).map(\.description).joined(separator: "; ")
-        let more = failures.count > 5 ? "; and \(failures.count - 5) more" : ""
-        return "\(failures.count) undo operation\(failures.count == 1 ? "" : "s") failed: \(shown)\(more)"
     }
 }

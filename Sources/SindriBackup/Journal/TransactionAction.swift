@@ -85,4 +85,12 @@ public struct UndoFailure: Sendable, Hashable, CustomStringConvertible {
 
     /// `step 7 (replace .bashrc from staging:7): Input/output error`.
     public var description: String { "step \(index) (\(step)): \(reason)" }
+
+    /// One line naming the failures (the first few in full), for the `rollbackFailed` record and
+    /// the error the user sees.
+    public static func summary(_ failures: [UndoFailure]) -> String {
+        let shown = failures.prefix(5).map(\.description).joined(separator: "; ")
+        let more = failures.count > 5 ? "; and \(failures.count - 5) more" : ""
+        return "\(failures.count) undo operation\(failures.count == 1 ? "" : "s") failed: \(shown)\(more)"
+    }
 }

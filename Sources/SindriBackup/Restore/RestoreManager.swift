@@ -198,7 +198,7 @@ public struct RestoreManager: Sendable {
                 throw SindriError(.io, "the restore was applied, but recording its commit failed (\(reason)); the next sindri restore or rollback decides from what reached the disk")
             case .rollbackFailed(let failures):
                 keepTransactionDirectory = true
-                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(RestoreRecovery.describe(failures)); the originals are in \(snapshot) and \(staging.asidePath)")
+                throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(UndoFailure.summary(failures)); the originals are in \(snapshot) and \(staging.asidePath)")
             case .committed, .nothingToRecover, .journalUnusable:
                 throw SindriError(.internal, "restore failed (\(reason)); the transaction ended unexpectedly")
             }

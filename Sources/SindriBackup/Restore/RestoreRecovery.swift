@@ -31,18 +31,13 @@ enum RestoreRecovery {
             case .journalUnusable(let reason):
                 throw SindriError(.rollbackFailed, "the journal \(JournalFile.directory)/\(stored.name) is inconsistent (\(reason)); nothing was changed: inspect it and the snapshots in \(RestoreSnapshot.directory)")
             case .rollbackFailed(let failures):
-                throw SindriError(.rollbackFailed, "rollback incomplete: \(describe(failures))")
+                throw SindriError(.rollbackFailed, "rollback incomplete: \(UndoFailure.summary(failures))")
             }
         }
         if removeOrphans(home: home) > 0, notes.isEmpty {
             notes.append("an interrupted restore had not changed the home yet; its leftovers in \(TOOL_STATE_DIRECTORY) were removed")
         }
         return notes.isEmpty ? nil : notes.joined(separator: "; ")
-    }
-
-    /// The first few undo failures, for a message.
-    static func describe(_ failures: [UndoFailure]) -> String {
-        failures.prefix(3).map { "\(PathBytes.display($0.operation.path)): \($0.reason)" }.joined(separator: "; ")
     }
 
     /// Removes what a run killed before its journal began leaves behind: a `txn-<id>` directory
