@@ -18,6 +18,8 @@ final class TransactionRunner {
     private(set) var transaction = RestoreTransaction()
     /// Whether a rollback was started by this runner (rather than finding nothing to do).
     private(set) var rolledBackNow = false
+    /// Undo records appended since the last write of the journal.
+    private var undoneSinceFlush = 0
     /// Test seam: this many undo operations fail, as an I/O error would (set from
     /// SINDRI_TEST_FAIL_UNDOS for the restore's own rollback, never for a later recovery).
     var failingUndos = 0
@@ -102,9 +104,14 @@ final class TransactionRunner {
         while true {
             switch action {
             case .undo(let planned, let records):
-                // Not synced: `rollbackStarted` and `undone` only save a later recovery work.
+                // Not synced, and written per batch rather than per undo: `rollbackStarted` and
+                // `undone` only save a later recovery work (every undo checks what is on disk).
                 for record in records { journal.append(record) }
-                try? journal.flush(durable: false)
+                undoneSinceFlush += records.count
+                if undoneSinceFlush >= RestoreApplier.batchSize {
+                    try? journal.flush(durable: false)
+                    undoneSinceFlush = 0
+                }
                 rolledBackNow = true
                 do {
                     if failingUndos > 0 {
