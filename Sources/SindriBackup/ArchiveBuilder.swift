@@ -254,8 +254,10 @@ final class CompressorPool: @unchecked Sendable {
 
     func compress(_ input: UnsafeRawBufferPointer, kind: BlockMemberKind) throws -> [UInt8] {
         lock.lock()
-        let compressor = try free.popLast() ?? BlockMemberCompressor(level: level, engine: engine)
+        let reused = free.popLast()
         lock.unlock()
+        // Created outside the lock: a failure here must not leave it held.
+        let compressor = try reused ?? BlockMemberCompressor(level: level, engine: engine)
         defer {
             lock.lock()
             free.append(compressor)

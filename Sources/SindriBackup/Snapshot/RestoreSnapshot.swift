@@ -184,7 +184,7 @@ private final class SnapshotSink {
 
     init(descriptor: Int32, codec: SnapshotCodec) throws {
         self.descriptor = descriptor
-        compressors = SnapshotCompressorPool(codec: codec)
+        compressors = try SnapshotCompressorPool(codec: codec)
         buffer.reserveCapacity(Self.blockSize)
     }
 
@@ -261,33 +261,28 @@ private final class SnapshotBlockJob: @unchecked Sendable {
 }
 
 /// Compressors for snapshot blocks, one per concurrent worker (they hold C state that is not
-/// thread-safe), reused across blocks.
+/// thread-safe), reused across blocks: the backup's `CompressorPool` for gzip, LZ4 frame encoders
+/// for lz4.
 private final class SnapshotCompressorPool: @unchecked Sendable {
-    private let codec: SnapshotCodec
+    private let gzip: CompressorPool?
     private let lock = NSLock()
-    private var gzip: [BlockMemberCompressor] = []
     private var lz4: [LZ4FrameEncoder] = []
 
-    init(codec: SnapshotCodec) { self.codec = codec }
+    init(codec: SnapshotCodec) throws {
+        gzip = codec == .gzip ? try CompressorPool(level: 1, engine: .libdeflate, count: 0) : nil
+    }
 
     /// The block as one complete gzip member or LZ4 frame.
     func compress(_ block: UnsafeRawBufferPointer) throws -> [UInt8] {
-        switch codec {
-        case .gzip:
-            lock.lock()
-            let compressor = try gzip.popLast() ?? BlockMemberCompressor(level: 1)
-            lock.unlock()
-            defer { lock.lock(); gzip.append(compressor); lock.unlock() }
-            return try compressor.compress(block, kind: .data)
-        case .lz4:
-            lock.lock()
-            let encoder = try lz4.popLast() ?? LZ4FrameEncoder()
-            lock.unlock()
-            defer { lock.lock(); lz4.append(encoder); lock.unlock() }
-            var frame: [UInt8] = []
-            try encoder.write(block, appendingTo: &frame)
-            try encoder.finish(appendingTo: &frame)
-            return frame
-        }
+        if let gzip { return try gzip.compress(block, kind: .data) }
+        lock.lock()
+        let reused = lz4.popLast()
+        lock.unlock()
+        let encoder = try reused ?? LZ4FrameEncoder()
+        defer { lock.lock(); lz4.append(encoder); lock.unlock() }
+        var frame: [UInt8] = []
+        try encoder.write(block, appendingTo: &frame)
+        try encoder.finish(appendingTo: &frame)
+        return frame
     }
 }
