@@ -236,7 +236,7 @@ final class ArchiveScanner {
             if staging != nil { scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) }
             lanes.assign(entry.size, to: currentLane)
             appendLaneWork(.begin(member: members.count, stagingName: scanned.stagingName, attributes: .init(
-                mode: scanned.mode, uid: entry.uid, gid: entry.gid, size: entry.size, modificationTime: entry.modificationTime)), bytes: 0)
+                path: path, mode: scanned.mode, uid: entry.uid, gid: entry.gid, size: entry.size, modificationTime: entry.modificationTime)), bytes: 0)
             current = .file(members.count)
         case .directory, .symbolicLink:
             current = .other

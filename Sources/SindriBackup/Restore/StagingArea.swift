@@ -91,13 +91,9 @@ final class StagingArea: @unchecked Sendable {
     }
 
     /// Creates a new staged file for writing (`mode` is subject to the umask; the staging
-    /// directory itself is 0700).
+    /// directory itself is 0700). Throws the `Syscalls.Failure`; the caller names the member.
     func createFile(_ name: String, mode: mode_t = 0o600) throws -> Int32 {
-        do {
-            return try Syscalls.openAt(locate(Array(name.utf8)).directory, name, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: "staging area")
-        }
+        try Syscalls.openAt(locate(Array(name.utf8)).directory, name, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
     }
 
     var stagingPath: String { relativePath + "/staging" }

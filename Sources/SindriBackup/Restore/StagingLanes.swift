@@ -31,6 +31,8 @@ final class StagingLanes: @unchecked Sendable {
 
     /// What a staged file gets before it is closed.
     struct StagedAttributes {
+        /// The member's path in the archive, for error messages.
+        var path: [UInt8]
         var mode: UInt32
         var uid: UInt32
         var gid: UInt32
@@ -168,6 +170,15 @@ final class StagingLanes: @unchecked Sendable {
     // MARK: - On a lane's thread
 
     private func perform(_ work: Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
+        do {
+            try performCalls(work, buffer, lane)
+        } catch let failure as Syscalls.Failure {
+            // Which file could not be staged, and why: "write workspace/x.bin (staging): No space left".
+            throw failure.error(path: "\(lane.attributes.map { PathBytes.display($0.path) } ?? "?") (staging)")
+        }
+    }
+
+    private func performCalls(_ work: Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
         switch work {
         case .begin(let member, let stagingName, let attributes):
             lane.member = member
@@ -180,37 +191,35 @@ final class StagingLanes: @unchecked Sendable {
         case .content(let start, let count):
             let slice = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
             lane.hasher.update(bufferPointer: slice)
-            if lane.descriptor >= 0 {
-                do { try Syscalls.writeAll(lane.descriptor, slice) } catch let failure as Syscalls.Failure {
-                    throw failure.error(path: "staging area")
-                }
-            }
+            if lane.descriptor >= 0 { try Syscalls.writeAll(lane.descriptor, slice) }
         case .end:
             lane.digests.append((lane.member, Array(lane.hasher.finalize())))
             try closeStaged(lane)
         }
     }
 
-    /// Gives the staged file its owner (as root), mode and mtime, and closes it; a close error is
-    /// a failure (the data may not have reached the file system).
+    /// Gives the staged file its owner (as root, best effort like tar), mode and mtime, and closes
+    /// it. The mode and mtime travel with the rename into the home, so failing to set them, or a
+    /// close error (the data may not have reached the file system), is a failure.
     private func closeStaged(_ lane: Lane) throws {
         guard lane.descriptor >= 0, let member = lane.attributes else { return }
         let fd = lane.descriptor
         lane.descriptor = -1
-        do {
-            if ownerIsRoot { _ = fchown(fd, member.uid, member.gid) }
-            let mode = mode_t(member.mode)
-            if mode & ~creationMask != mode || mode & 0o7000 != 0 { _ = fchmod(fd, mode) }
-            var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
-            _ = futimens(fd, &times)
-            // Large files start their writeback now so disk writes overlap inflating; for small
-            // files one call each costs more (measured: +2.5 s of system time on 48k files)
-            // than the single syncfs at commit.
-            if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
-            try Syscalls.closeChecked(fd)
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: "staging area")
+        var closed = false
+        defer { if !closed { close(fd) } }
+        if ownerIsRoot { _ = fchown(fd, member.uid, member.gid) }
+        let mode = mode_t(member.mode)
+        if mode & ~creationMask != mode || mode & 0o7000 != 0 {
+            guard fchmod(fd, mode) == 0 else { throw Syscalls.Failure(operation: "fchmod", errno: sindri_errno()) }
         }
+        var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+        guard futimens(fd, &times) == 0 else { throw Syscalls.Failure(operation: "futimens", errno: sindri_errno()) }
+        // Large files start their writeback now so disk writes overlap inflating; for small
+        // files one call each costs more (measured: +2.5 s of system time on 48k files)
+        // than the single syncfs at commit.
+        if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
+        closed = true  // close(2) releases the descriptor even when it reports an error
+        try Syscalls.closeChecked(fd)
     }
 
     private func closeCurrent(_ lane: Lane) {
