@@ -24,6 +24,7 @@ enum CommandRunner {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 received.set(signalNumber)
+                Interruption.request(signal: signalNumber)
                 task.cancel()
             }
             source.resume()
