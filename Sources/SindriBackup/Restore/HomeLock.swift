@@ -1,0 +1,48 @@
+import Foundation
+import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One restore or rollback at a time per home: an exclusive `flock` on `<home>/.sindri/lock`.
+/// The kernel drops the lock when its process dies, so a lock left by a killed run is never
+/// stale: the file may remain, the lock does not.
+final class HomeLock {
+    private let home: Int32
+    private let descriptor: Int32
+    /// Whether `.sindri` did not exist before this run.
+    let createdToolDirectory: Bool
+
+    private init(home: Int32, descriptor: Int32, createdToolDirectory: Bool) {
+        self.home = home
+        self.descriptor = descriptor
+        self.createdToolDirectory = createdToolDirectory
+    }
+
+    static func acquire(home: Int32) throws -> HomeLock {
+        let created = try ToolState.ensureDirectory(home)
+        let path = "\(TOOL_STATE_DIRECTORY)/lock"
+        let fd: Int32
+        do { fd = try FileOpener.openBeneath(home, path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600) } catch let failure as Syscalls.Failure {
+            throw failure.error(path: path)
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw SindriError(.locked, "another sindri restore or rollback is running on this home; try again when it has finished")
+        }
+        return HomeLock(home: home, descriptor: fd, createdToolDirectory: created)
+    }
+
+    /// After a refused restore: if this run created `.sindri` only for its lock, remove both, so
+    /// the home is exactly as it was.
+    func removeToolDirectoryIfUnused() {
+        guard createdToolDirectory else { return }
+        _ = unlinkat(home, "\(TOOL_STATE_DIRECTORY)/lock", 0)
+        _ = unlinkat(home, TOOL_STATE_DIRECTORY, AT_REMOVEDIR)
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
