@@ -22,9 +22,8 @@ final class JournalFile: @unchecked Sendable {
     init(home: Int32, identifier: String) throws {
         name = "\(identifier).journal"
         do {
-            _ = try ToolState.ensureDirectory(home)
-            do { try Syscalls.makeDirectoryAt(home, Self.directory, mode: 0o700) } catch let failure as Syscalls.Failure where failure.errno == EEXIST {}
-            let directoryFD = try FileOpener.openBeneath(home, Self.directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            // Through descriptors only: a `.sindri` swapped for a symlink cannot steer the mkdir.
+            let directoryFD = try ToolState.openSubdirectory(home, "journals").descriptor
             defer { close(directoryFD) }
             descriptor = try Syscalls.openAt(directoryFD, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, mode: 0o600)
             try Syscalls.sync(directoryFD)

@@ -17,35 +17,62 @@ import Glibc
 final class StagingArea: @unchecked Sendable {
     let homeDescriptor: Int32
     let identifier: String
-    /// `.sindri/txn-<id>`, relative to the home.
+    /// `.sindri/txn-<id>`, relative to the home (for messages; every operation goes through
+    /// `toolDescriptor`, never through this path).
     let relativePath: String
     let stagingDescriptor: Int32
     let asideDescriptor: Int32
     /// `staging/L0`, `staging/L1`, ...: one per stage-1 lane.
     let laneDescriptors: [Int32]
+    /// `.sindri`, opened once beneath the home without following symlinks: the transaction
+    /// directory is created and removed relative to it, so a `.sindri` swapped for a symlink by
+    /// the home's owner cannot steer either outside the home.
+    private let toolDescriptor: Int32
     private let createdToolDirectory: Bool
     private var removed = false
+
+    private var transactionName: String { "txn-\(identifier)" }
 
     init(homeDescriptor: Int32, identifier: String, laneCount: Int = StagingLanes.defaultCount) throws {
         self.homeDescriptor = homeDescriptor
         self.identifier = identifier
         relativePath = "\(TOOL_STATE_DIRECTORY)/txn-\(identifier)"
+        let tool = try ToolState.open(homeDescriptor)
+        toolDescriptor = tool.descriptor
+        createdToolDirectory = tool.created
+        let name = "txn-\(identifier)"
+        var madeTransaction = false
+        var opened: [Int32] = []
         do {
-            createdToolDirectory = try ToolState.ensureDirectory(homeDescriptor)
-            try Syscalls.makeDirectoryAt(homeDescriptor, relativePath, mode: 0o700)
-            let transaction = try FileOpener.openBeneath(homeDescriptor, relativePath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            try Syscalls.makeDirectoryAt(tool.descriptor, name, mode: 0o700)
+            madeTransaction = true
+            let transaction = try FileOpener.openBeneath(tool.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
             defer { close(transaction) }
             try Syscalls.makeDirectoryAt(transaction, "staging", mode: 0o700)
             try Syscalls.makeDirectoryAt(transaction, "aside", mode: 0o700)
-            stagingDescriptor = try Syscalls.openAt(transaction, "staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-            asideDescriptor = try Syscalls.openAt(transaction, "aside", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-            let staging = stagingDescriptor
-            laneDescriptors = try (0..<laneCount).map { lane in
+            let staging = try Syscalls.openAt(transaction, "staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            opened.append(staging)
+            let aside = try Syscalls.openAt(transaction, "aside", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            opened.append(aside)
+            var lanes: [Int32] = []
+            for lane in 0..<laneCount {
                 try Syscalls.makeDirectoryAt(staging, Self.laneDirectory(lane), mode: 0o700)
-                return try Syscalls.openAt(staging, Self.laneDirectory(lane), O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+                let fd = try Syscalls.openAt(staging, Self.laneDirectory(lane), O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+                opened.append(fd)
+                lanes.append(fd)
             }
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: "\(TOOL_STATE_DIRECTORY)/txn-\(identifier)")
+            stagingDescriptor = staging
+            asideDescriptor = aside
+            laneDescriptors = lanes
+        } catch {
+            // A refused restore leaves nothing behind: no half-made txn directory (ENOSPC or
+            // EDQUOT while making it), no .sindri this run created.
+            for fd in opened { close(fd) }
+            if madeTransaction { FileTree.removeTree(tool.descriptor, name) }
+            if tool.created { ToolState.removeIfEmpty(homeDescriptor, tool.descriptor) }
+            close(tool.descriptor)
+            if let failure = error as? Syscalls.Failure { throw failure.error(path: "\(TOOL_STATE_DIRECTORY)/\(name)") }
+            throw error
         }
     }
 
@@ -55,10 +82,19 @@ final class StagingArea: @unchecked Sendable {
         self.identifier = identifier
         relativePath = "\(TOOL_STATE_DIRECTORY)/txn-\(identifier)"
         createdToolDirectory = false
+        let tool = try ToolState.open(homeDescriptor, create: false)
+        toolDescriptor = tool.descriptor
         do {
-            stagingDescriptor = try FileOpener.openBeneath(homeDescriptor, relativePath + "/staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-            asideDescriptor = try FileOpener.openBeneath(homeDescriptor, relativePath + "/aside", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            stagingDescriptor = try FileOpener.openBeneath(tool.descriptor, "txn-\(identifier)/staging", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         } catch let failure as Syscalls.Failure {
+            close(tool.descriptor)
+            throw failure.error(path: relativePath)
+        }
+        do {
+            asideDescriptor = try FileOpener.openBeneath(tool.descriptor, "txn-\(identifier)/aside", O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        } catch let failure as Syscalls.Failure {
+            close(stagingDescriptor)
+            close(tool.descriptor)
             throw failure.error(path: relativePath)
         }
         var lanes: [Int32] = []
@@ -72,6 +108,7 @@ final class StagingArea: @unchecked Sendable {
         close(stagingDescriptor)
         close(asideDescriptor)
         for fd in laneDescriptors { close(fd) }
+        close(toolDescriptor)
     }
 
     private static func laneDirectory(_ lane: Int) -> String { "L\(lane)" }
@@ -104,25 +141,91 @@ final class StagingArea: @unchecked Sendable {
     func remove() {
         guard !removed else { return }
         removed = true
-        FileTree.removeTree(homeDescriptor, relativePath)
-        if createdToolDirectory { _ = unlinkat(homeDescriptor, TOOL_STATE_DIRECTORY, AT_REMOVEDIR) }
+        FileTree.removeTree(toolDescriptor, transactionName)
+        if createdToolDirectory { ToolState.removeIfEmpty(homeDescriptor, toolDescriptor) }
     }
 }
 
-/// The tool's own directory in the home.
+/// The tool's own directory in the home, `.sindri`, and its subdirectories.
+///
+/// The home belongs to its user, who can rename or replace `.sindri` at any moment, also while
+/// root restores. So `.sindri` is opened once, beneath the home and refusing symlinks
+/// (`openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`), and every operation inside it is relative
+/// to that descriptor with a single-component name: never a `.sindri/...` path that the kernel
+/// would resolve again, through whatever `.sindri` has become.
 enum ToolState {
+    /// Opens `<home>/.sindri`, creating it (mode 0700) when missing and `create` is set; returns
+    /// the descriptor (owned by the caller) and whether this call created it.
+    static func open(_ home: Int32, create: Bool = true) throws -> (descriptor: Int32, created: Bool) {
+        var created = false
+        if create {
+            do {
+                try Syscalls.makeDirectoryAt(home, TOOL_STATE_DIRECTORY, mode: 0o700)
+                created = true
+            } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: TOOL_STATE_DIRECTORY)
+            }
+        }
+        do {
+            return (try FileOpener.openBeneath(home, TOOL_STATE_DIRECTORY, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), created)
+        } catch let failure as Syscalls.Failure where [ELOOP, ENOTDIR, EXDEV].contains(failure.errno) {
+            throw SindriError(.io, "\(TOOL_STATE_DIRECTORY) in the home is not a directory", path: TOOL_STATE_DIRECTORY)
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: TOOL_STATE_DIRECTORY)
+        }
+    }
+
+    /// Opens `.sindri/<name>` (a single component), creating both when missing; returns the
+    /// descriptor (owned by the caller) and whether this call created `<name>`.
+    static func openSubdirectory(_ home: Int32, _ name: String, create: Bool = true) throws -> (descriptor: Int32, created: Bool) {
+        let tool = try open(home, create: create)
+        defer { close(tool.descriptor) }
+        var created = false
+        if create {
+            do {
+                try Syscalls.makeDirectoryAt(tool.descriptor, name, mode: 0o700)
+                created = true
+            } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: "\(TOOL_STATE_DIRECTORY)/\(name)")
+            }
+        }
+        do {
+            return (try FileOpener.openBeneath(tool.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), created)
+        } catch let failure as Syscalls.Failure {
+            throw failure.error(path: "\(TOOL_STATE_DIRECTORY)/\(name)")
+        }
+    }
+
     /// Creates `<home>/.sindri` when missing (mode 0700); returns whether it created it.
     static func ensureDirectory(_ home: Int32) throws -> Bool {
-        do {
-            try Syscalls.makeDirectoryAt(home, TOOL_STATE_DIRECTORY, mode: 0o700)
-            return true
-        } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
-            let info = try Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY)
-            guard info.isDirectory else {
-                throw SindriError(.io, "\(TOOL_STATE_DIRECTORY) in the home is not a directory", path: TOOL_STATE_DIRECTORY)
-            }
-            return false
-        }
+        let tool = try open(home)
+        close(tool.descriptor)
+        return tool.created
+    }
+
+    /// Removes `.sindri` from the home if it is still the directory `tool` was opened on and is
+    /// empty (for a run that created it and is leaving no trace).
+    static func removeIfEmpty(_ home: Int32, _ tool: Int32) {
+        guard let current = try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY), let opened = try? Syscalls.fileStatus(tool),
+              EntryIdentity(current) == EntryIdentity(opened) else { return }
+        _ = unlinkat(home, TOOL_STATE_DIRECTORY, AT_REMOVEDIR)
+    }
+
+    /// Removes the empty subdirectory `.sindri/<name>` (a run that created it and failed).
+    static func removeEmptySubdirectory(_ home: Int32, _ name: String) {
+        guard let tool = try? open(home, create: false) else { return }
+        defer { close(tool.descriptor) }
+        _ = unlinkat(tool.descriptor, name, AT_REMOVEDIR)
+    }
+
+    /// Removes the file `.sindri/<directory>/<name>`, through descriptors (a run's own journal
+    /// or snapshot, when it leaves no trace).
+    static func removeFile(_ home: Int32, directory: String, name: String) {
+        guard let sub = try? openSubdirectory(home, directory, create: false) else { return }
+        defer { close(sub.descriptor) }
+        _ = unlinkat(sub.descriptor, name, 0)
     }
 }
 

@@ -136,6 +136,46 @@ public enum Syscalls {
         _ = try retrying("mkdirat") { mkdirat(dirfd, path, mode) }
     }
 
+    /// `renameat2(..., RENAME_NOREPLACE)`: fails with `EEXIST` instead of replacing what is there.
+    public static func renameNoReplace(_ fromDir: Int32, _ from: UnsafePointer<CChar>, _ toDir: Int32, _ to: UnsafePointer<CChar>) throws {
+        _ = try retrying("renameat2") { sindri_rename_noreplace(fromDir, from, toDir, to) }
+    }
+
+    /// `symlinkat(target, dirfd, name)`.
+    public static func symlinkAt(_ target: UnsafePointer<CChar>, _ dirfd: Int32, _ name: UnsafePointer<CChar>) throws {
+        _ = try retrying("symlinkat") { symlinkat(target, dirfd, name) }
+    }
+
+    /// `fchmod(fd, mode)`. Attributes are only ever changed through a descriptor of the entry
+    /// itself: a name can be swapped for a symlink between a check and a `*at` call, a
+    /// descriptor cannot.
+    public static func changeMode(_ fd: Int32, _ mode: mode_t) throws {
+        _ = try retrying("fchmod") { fchmod(fd, mode) }
+    }
+
+    /// `fchown(fd, uid, gid)` (see `changeMode` for why through a descriptor).
+    public static func changeOwner(_ fd: Int32, uid: uid_t, gid: gid_t) throws {
+        _ = try retrying("fchown") { fchown(fd, uid, gid) }
+    }
+
+    /// `futimens(fd, [mtime, mtime])`: access and modification time both set to `seconds.nanoseconds`.
+    public static func setTimes(_ fd: Int32, seconds: Int64, nanoseconds: Int = 0) throws {
+        var times = [timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds), timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds)]
+        _ = try retrying("futimens") { futimens(fd, &times) }
+    }
+
+    /// `utimensat(dirfd, name, [mtime, mtime], AT_SYMLINK_NOFOLLOW)`: for symlinks, which cannot
+    /// be opened; never follows the last component.
+    public static func setLinkTimes(_ dirfd: Int32, _ name: UnsafePointer<CChar>, seconds: Int64) throws {
+        var times = [timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0)]
+        _ = try retrying("utimensat") { utimensat(dirfd, name, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+
+    /// `fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)`: for symlinks (see `setLinkTimes`).
+    public static func changeLinkOwner(_ dirfd: Int32, _ name: UnsafePointer<CChar>, uid: uid_t, gid: gid_t) throws {
+        _ = try retrying("fchownat") { fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) }
+    }
+
     /// The free bytes available to unprivileged users on the filesystem holding `fd`.
     public static func availableBytes(_ fd: Int32) throws -> UInt64 {
         var info = statvfs()
