@@ -120,7 +120,10 @@ struct RestoreCommand: AsyncParsableCommand {
             }
         }
         for item in result.plan where item.isConflict {
-            let message = "\(PathBytes.display(item.path)) exists and differs from the backup; left as it is (--mode merge or full replaces it)"
+            // The planner's reason says what conflicts (a differing file, a directory where the
+            // backup has a file, a path below such a conflict).
+            let why = item.reason.map { $0.replacingOccurrences(of: " (conflict)", with: "") } ?? "exists and differs"
+            let message = "\(PathBytes.display(item.path)): \(why == "exists and differs" ? "exists and differs from the backup" : why); left as it is (--mode merge or full replaces it)"
             if reporter.json {
                 reporter.warning(.warning(SindriEvent.Warning(message: "conflict: " + message, path: PathBytes.display(item.path))))
             } else {

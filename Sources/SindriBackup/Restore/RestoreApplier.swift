@@ -31,6 +31,9 @@ final class RestoreApplier {
 
     private var lookups: DirectoryCache
     private var createdDirectories: [(path: [UInt8], member: ScannedMember)] = []
+    /// Which entry each directory of `createdDirectories` is, taken right after its `mkdirat`:
+    /// its mode and times are set at the end only if the path still names that directory.
+    private var createdIdentities: [[UInt8]: EntryIdentity] = [:]
     /// The paths of `createdDirectories`, for lookups (one per step).
     private var createdDirectoryPaths: Set<[UInt8]> = []
     /// What ended up at each archive path (for hard links): placed from the archive or kept.
@@ -81,6 +84,9 @@ final class RestoreApplier {
             }
             batchStart += Self.batchSize
             guard !pending.isEmpty else { continue }
+            // A stop request ends the restore between batches: the caller rolls back what the
+            // earlier batches did (that rollback never checks for a stop itself).
+            try Interruption.checkpoint()
             let first = try transaction.announce(pending.map(\.step))
             for (offset, item) in pending.enumerated() {
                 let index = first + offset
@@ -170,50 +176,90 @@ final class RestoreApplier {
         let path = step.planned.path
         switch step.planned.action {
         case .create:
-            if member.kind == .directory {
-                createdDirectories.append((path, member))
-                createdDirectoryPaths.insert(path)
-                return [Pending(step: .createDirectory(path: path), run: { [unowned self] in
-                    let (parent, name) = try parentOf(path)
-                    try withCPath(name) { try Syscalls.makeDirectoryAt(parent, $0, mode: 0o700) }
-                }, places: path)]
-            }
+            if member.kind == .directory { return [createDirectory(path, member)] }
             let staged = try stage(member)
             return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
-        case .overwrite, .merge:
+        case .overwrite, .merge, .keepBackupAndOverwrite:
+            // The original is parked (moved aside, or kept as .bak), then the new entry takes its
+            // place: a file, link or directory, whatever type the original had (a type conflict
+            // replaces a directory with its whole subtree, or a file with a directory).
+            guard let identity = step.identity else {
+                throw SindriError(.internal, "\(PathBytes.display(path)): no planned entry to replace")
+            }
             // The original's exact attributes (mtime to the nanosecond) go to the journal: the
             // snapshot's tar keeps whole seconds only.
             let original = try attributesStep(for: path)
-            let aside = nextName("a")
+            let park: Pending
+            if step.planned.action == .keepBackupAndOverwrite {
+                guard let backup = step.planned.backupPath else { return [] }
+                park = Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in
+                    let (parent, _) = try parentOf(path)
+                    try parkOriginal(path, identity: identity, into: parent, as: MemberPath.name(backup))
+                }, places: nil)
+            } else {
+                let aside = nextName("a")
+                park = Pending(step: .moveAside(path: path, asideName: aside), run: { [unowned self] in
+                    try parkOriginal(path, identity: identity, into: staging.asideDescriptor, as: aside)
+                }, places: nil)
+            }
+            if member.kind == .directory { return original + [park, createDirectory(path, member)] }
             let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
             return original + [
-                Pending(step: .moveAside(path: path, asideName: aside), run: { [unowned self] in
-                    let (parent, name) = try parentOf(path)
-                    try withCPath(name) { source in try withCPath(aside) { try Syscalls.renameAt(parent, source, staging.asideDescriptor, $0) } }
-                }, places: nil),
-                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
-            ]
-        case .keepBackupAndOverwrite:
-            guard let backup = step.planned.backupPath else { return [] }
-            // The original's exact attributes (mtime to the nanosecond) go to the journal: the
-            // snapshot's tar keeps whole seconds only.
-            let original = try attributesStep(for: path)
-            let staged = try stage(member)
-            return original + [
-                Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in
-                    let (parent, name) = try parentOf(path)
-                    try withCPath(name) { source in
-                        try withCPath(MemberPath.name(backup)) { target in
-                            guard sindri_rename_noreplace(parent, source, parent, target) == 0 else {
-                                throw Syscalls.Failure(operation: "renameat2", errno: sindri_errno())
-                            }
-                        }
-                    }
-                }, places: nil),
+                park,
                 Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
             ]
         default:
             return []
+        }
+    }
+
+    /// A directory of the archive made where nothing is (any original was parked first); its
+    /// mode, owner and mtime are set by `finishDirectories` once everything inside it is placed.
+    private func createDirectory(_ path: [UInt8], _ member: ScannedMember) -> Pending {
+        createdDirectories.append((path, member))
+        createdDirectoryPaths.insert(path)
+        return Pending(step: .createDirectory(path: path), run: { [unowned self] in
+            let (parent, name) = try parentOf(path)
+            try withCPath(name) { entry in
+                try Syscalls.makeDirectoryAt(parent, entry, mode: 0o700)
+                createdIdentities[path] = EntryIdentity(try Syscalls.lstatAt(parent, entry))
+            }
+        }, places: path)
+    }
+
+    /// Renames the entry at `path` to `name` in `directory` (never replacing anything there),
+    /// after checking that `path` still names the entry that was planned and snapshotted, and
+    /// checks again after the rename (the home's owner may swap entries between any two calls).
+    /// If another entry was there, the restore fails: its rollback renames the entry back, so a
+    /// directory that replaced a planned file is never parked and deleted at commit.
+    private func parkOriginal(_ path: [UInt8], identity: EntryIdentity, into directory: Int32, as name: [UInt8]) throws {
+        let (parent, source) = try parentOf(path)
+        try withCPath(source) { source in
+            try checkIdentity(path, identity, parent: parent, name: source, what: "it was left in place")
+            try withCPath(name) { target in
+                try Syscalls.renameNoReplace(parent, source, directory, target)
+                try checkIdentity(path, identity, parent: directory, name: target, what: "it is put back")
+            }
+        }
+    }
+
+    private func checkIdentity(_ path: [UInt8], _ identity: EntryIdentity, parent: Int32, name: UnsafePointer<CChar>, what: String) throws {
+        let now: EntryIdentity
+        do { now = EntryIdentity(try Syscalls.lstatAt(parent, name)) } catch let failure as Syscalls.Failure {
+            throw failure.error(path: PathBytes.display(path))
+        }
+        guard now == identity else {
+            let change = now.type == identity.type ? "another \(Self.describe(now))" : "\(Self.describe(now)) where \(Self.describe(identity)) was"
+            throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned (now \(change)); nothing of it is replaced: \(what)", path: PathBytes.display(path))
+        }
+    }
+
+    private static func describe(_ identity: EntryIdentity) -> String {
+        switch mode_t(identity.type) {
+        case S_IFDIR: return "a directory"
+        case S_IFREG: return "a file"
+        case S_IFLNK: return "a symlink"
+        default: return "a special file"
         }
     }
 
@@ -228,12 +274,13 @@ final class RestoreApplier {
             let name = nextName("s")
             try withCPath(member.linkTarget) { target in
                 try withCPath(name) { link in
-                    guard symlinkat(target, staging.stagingDescriptor, link) == 0 else {
-                        throw Syscalls.Failure(operation: "symlinkat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
+                    do {
+                        try Syscalls.symlinkAt(target, staging.stagingDescriptor, link)
+                        try Syscalls.setLinkTimes(staging.stagingDescriptor, link, seconds: member.modificationTime)
+                        if geteuid() == 0 { try Syscalls.changeLinkOwner(staging.stagingDescriptor, link, uid: member.uid, gid: member.gid) }
+                    } catch let failure as Syscalls.Failure {
+                        throw failure.error(path: PathBytes.display(member.path))
                     }
-                    var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
-                    _ = utimensat(staging.stagingDescriptor, link, &times, AT_SYMLINK_NOFOLLOW)
-                    if geteuid() == 0 { _ = fchownat(staging.stagingDescriptor, link, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
                 }
             }
             return name
@@ -295,8 +342,8 @@ final class RestoreApplier {
         let fd = try withCPath(mergedName) { try Syscalls.openAt(staging.stagingDescriptor, $0, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) }
         do {
             try merged.withUnsafeBytes { try Syscalls.writeAll(fd, $0) }
-            _ = fchmod(fd, info.st_mode & 0o7777)
-            if geteuid() == 0 { _ = fchown(fd, info.st_uid, info.st_gid) }
+            try Syscalls.changeMode(fd, info.st_mode & 0o7777)
+            if geteuid() == 0 { try Syscalls.changeOwner(fd, uid: info.st_uid, gid: info.st_gid) }
             try Syscalls.closeChecked(fd)
         } catch {
             close(fd)
@@ -308,17 +355,26 @@ final class RestoreApplier {
     /// Gives the directories the restore created their archived mode and mtime, deepest first
     /// (creating entries inside a directory changes its mtime).
     private func finishDirectories() throws {
+        // Through a descriptor of the directory itself, opened without following a symlink and
+        // checked to be the directory this restore made: the home's owner may have renamed it and
+        // put a symlink (to /etc/shadow, say) or another directory in its place meanwhile, and a
+        // chmod by name would follow that symlink as root.
         for (path, member) in createdDirectories.reversed() {
+            guard let created = createdIdentities[path] else { continue }
             let (parent, name) = try parentOf(path)
             do {
-                try withCPath(name) { dir in
-                    // Owner as root, best effort like tar (the archived uid may not exist here).
-                    if geteuid() == 0 { _ = fchownat(parent, dir, member.uid, member.gid, AT_SYMLINK_NOFOLLOW) }
-                    guard fchmodat(parent, dir, mode_t(member.mode), 0) == 0 else { throw Syscalls.Failure(operation: "fchmodat", errno: sindri_errno()) }
-                    var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
-                    guard utimensat(parent, dir, &times, AT_SYMLINK_NOFOLLOW) == 0 else { throw Syscalls.Failure(operation: "utimensat", errno: sindri_errno()) }
+                let fd = try withCPath(name) { try FileOpener.openBeneath(parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+                defer { close(fd) }
+                guard EntryIdentity(try Syscalls.fileStatus(fd)) == created else {
+                    throw SindriError(.conflict, "\(PathBytes.display(path)) was replaced by another directory while the restore ran", path: PathBytes.display(path))
                 }
+                if geteuid() == 0 { try Syscalls.changeOwner(fd, uid: member.uid, gid: member.gid) }
+                try Syscalls.changeMode(fd, mode_t(member.mode))
+                try Syscalls.setTimes(fd, seconds: member.modificationTime)
             } catch let failure as Syscalls.Failure {
+                if [ELOOP, ENOTDIR, ENOENT, EXDEV].contains(failure.errno) {
+                    throw SindriError(.conflict, "\(PathBytes.display(path)) was moved or replaced while the restore ran (\(failure))", path: PathBytes.display(path))
+                }
                 throw failure.error(path: PathBytes.display(path))
             }
         }

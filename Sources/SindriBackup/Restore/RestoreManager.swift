@@ -96,9 +96,15 @@ public struct RestoreManager: Sendable {
         var succeeded = false
         // Set when a rollback could not finish: the aside directory may hold originals.
         var keepTransactionDirectory = false
+        // What this run added to .sindri before its transaction began: a refused or failed run
+        // removes it (an empty journal or a whole snapshot must not stay behind for good).
+        var ownState = RunState()
         defer {
             if !succeeded {
-                if !keepTransactionDirectory { staging?.remove() }
+                if !keepTransactionDirectory {
+                    staging?.remove()
+                    ownState.discard(home: home)
+                }
                 lock?.removeToolDirectoryIfUnused()
                 restoreTimes()
             }
@@ -148,11 +154,15 @@ public struct RestoreManager: Sendable {
         }
 
         // Stage 3: snapshot of exactly what will be replaced or modified.
-        let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }.map(\.planned.path)
-        let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier, paths: replaced, codec: options.snapshotCodec)
+        let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }
+        ownState.note(home: home)
+        ownState.snapshot = RestoreSnapshot.fileName(identifier: identifier, codec: options.snapshotCodec)
+        let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier,
+                                                 entries: replaced.map { ($0.planned.path, $0.identity) }, codec: options.snapshotCodec)
         phases.mark("snapshot")
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
+        ownState.journal = "\(identifier).journal"
         let journal = try JournalFile(home: home, identifier: identifier)
         let transaction = TransactionRunner(home: home, journal: journal, staging: staging)
         try transaction.begin(JournalHeader(
@@ -187,8 +197,7 @@ public struct RestoreManager: Sendable {
                 if lock?.createdToolDirectory == true {
                     FileTree.removeTree(home, TOOL_STATE_DIRECTORY)
                 } else {
-                    FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
-                    FileTree.removeTree(home, snapshot)
+                    ownState.discard(home: home)
                 }
                 throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
             case .commitUncertain:
@@ -204,6 +213,7 @@ public struct RestoreManager: Sendable {
             }
         }
         succeeded = true
+        ownState = RunState()
         staging.remove()
         RestoreRecovery.prune(home: home, keep: options.keepSnapshots)
         phases.mark("clean up")
@@ -234,6 +244,32 @@ public struct RestoreManager: Sendable {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss"
         var random = SystemRandomNumberGenerator()
         return "\(formatter.string(from: date))-\(String(random.next() & 0xFFFFFF, radix: 16))"
+    }
+}
+
+/// The files and directories one restore run adds to `.sindri` before its transaction can be
+/// rolled back: removed again, through descriptors, when the run fails before committing
+/// (ENOSPC while writing the journal's first record, a snapshot that cannot be written, ...).
+struct RunState {
+    var journal: String?
+    var snapshot: String?
+    /// Subdirectories of `.sindri` that did not exist when the run began.
+    var newDirectories: [String] = []
+
+    /// Records which of `journals/` and `restore-snapshots/` are missing before the run makes them.
+    mutating func note(home: Int32) {
+        guard let tool = try? ToolState.open(home, create: false) else {
+            newDirectories = ["journals", "restore-snapshots"]
+            return
+        }
+        defer { close(tool.descriptor) }
+        newDirectories = ["journals", "restore-snapshots"].filter { (try? Syscalls.lstatAt(tool.descriptor, $0)) == nil }
+    }
+
+    func discard(home: Int32) {
+        if let journal { ToolState.removeFile(home, directory: "journals", name: journal) }
+        if let snapshot { ToolState.removeFile(home, directory: "restore-snapshots", name: snapshot) }
+        for directory in newDirectories { ToolState.removeEmptySubdirectory(home, directory) }
     }
 }
 

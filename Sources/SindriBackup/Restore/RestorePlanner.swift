@@ -33,6 +33,9 @@ struct RestorePlanner {
         var memberIndex: Int
         var planned: PlannedPath
         var existing: HomeState
+        /// The entry at the path when it was planned (nil when nothing was there): the snapshot
+        /// and every rename of it check that the path still names this entry.
+        var identity: EntryIdentity? = nil
     }
 
     func plan(_ archive: ScannedArchive) -> [Step] {
@@ -45,21 +48,39 @@ struct RestorePlanner {
         // What the home holds at each path, looked up once; the files that may be identical to
         // their member are hashed up front on several threads.
         var states: [HomeState?] = Array(repeating: nil, count: archive.members.count)
+        var identities: [EntryIdentity?] = Array(repeating: nil, count: archive.members.count)
         var candidates: [(index: Int, path: [UInt8])] = []
         for (index, member) in archive.members.enumerated() where selected(member.path) {
-            let state = lookups.state(of: member.path)
+            let (state, identity) = lookups.lookup(member.path)
             states[index] = state
+            identities[index] = identity
             if member.kind == .regular, member.digest != nil, case .regular(let size, _, _) = state, size == member.size {
                 candidates.append((index, member.path))
             }
         }
         let homeDigests = Self.digests(of: candidates, home: homeDescriptor)
+        // Type conflicts: where the archive has a directory and the home something else, the
+        // paths below it are planned against what the directory becomes. Replaced (full, merge):
+        // the new directory is empty, so everything below is created. Left alone (safe): nothing
+        // below can be restored, and each such path is named with the conflict that stops it.
+        var replacedByDirectory: Set<[UInt8]> = []
+        var conflictedParents: Set<[UInt8]> = []
         for (index, member) in archive.members.enumerated() {
             let path = member.path
-            guard let existing = states[index] else { continue }
+            guard var existing = states[index] else { continue }
+            let identity = identities[index]
             func step(_ action: RestoreAction, _ reason: String? = nil, existing: HomeState = .missing, backup: [UInt8]? = nil) {
-                steps.append(Step(memberIndex: index, planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup), existing: existing))
+                steps.append(Step(memberIndex: index, planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup),
+                                  existing: existing, identity: action.writes ? identity : nil))
                 outcome[path] = action
+            }
+            if case .blocked = existing, !replacedByDirectory.isEmpty || !conflictedParents.isEmpty {
+                let ancestors = MemberPath.ancestors(path)
+                if let parent = ancestors.last(where: { conflictedParents.contains($0) }) {
+                    step(.skipExists, "not restored: \(PathBytes.display(parent)) in the home is not a directory (conflict)", existing: existing)
+                    continue
+                }
+                if ancestors.contains(where: { replacedByDirectory.contains($0) }) { existing = .missing }
             }
             if isToolState(path) { step(.protectedMarker, "the tool's own state is never restored"); continue }
             if isSystemMarker(path) { step(.protectedMarker, "system marker"); continue }
@@ -77,23 +98,26 @@ struct RestorePlanner {
                 break
             }
             // Something exists at the path.
-            if member.kind == .directory {
-                step(.skipExists, existing == .directory ? "directory exists" : "a non-directory is in the way", existing: existing)
+            if member.kind == .directory, existing == .directory {
+                step(.skipExists, "directory exists", existing: existing)
                 continue
             }
-            if isIdentical(member, existing, homeDigest: homeDigests[index], lookups: &lookups, outcome: outcome) {
+            if member.kind != .directory, isIdentical(member, existing, homeDigest: homeDigests[index], lookups: &lookups, outcome: outcome) {
                 step(.skipIdentical, existing: existing)
                 continue
             }
-            if existing == .directory {
-                step(.skipExists, "a directory is in the way", existing: existing)
-                continue
-            }
+            // A type conflict: the home has a directory where the archive has something else, or
+            // the reverse. Every mode decides it like any other differing path, never silently.
+            let typeConflict: String? = member.kind == .directory
+                ? "\(Self.describe(existing)) in the home where the backup has a directory"
+                : existing == .directory ? "a directory in the home where the backup has \(Self.describe(member.kind))" : nil
+            if member.kind == .directory, mode != .safe { replacedByDirectory.insert(path) }
             switch mode {
             case .safe:
-                step(.skipExists, "exists and differs (conflict)", existing: existing)
+                if member.kind == .directory { conflictedParents.insert(path) }
+                step(.skipExists, typeConflict.map { "\($0) (conflict)" } ?? "exists and differs (conflict)", existing: existing)
             case .full:
-                step(.overwrite, existing: existing)
+                step(.overwrite, typeConflict.map { "\($0); the original is kept in the pre-restore snapshot" }, existing: existing)
             case .merge:
                 if member.kind == .regular, case .regular = existing, MemberPath.parent(path).isEmpty,
                    ShellConfigMerger.mergedNames.contains(path) {
@@ -105,11 +129,29 @@ struct RestorePlanner {
                     }
                 } else {
                     let backup = freeBackupName(path, claimed: &claimed, lookups: &lookups)
-                    step(.keepBackupAndOverwrite, existing: existing, backup: backup)
+                    step(.keepBackupAndOverwrite, typeConflict, existing: existing, backup: backup)
                 }
             }
         }
         return steps
+    }
+
+    /// What a home entry is, for a type conflict's reason.
+    static func describe(_ state: HomeState) -> String {
+        switch state {
+        case .regular: return "a file"
+        case .symlink: return "a symlink"
+        case .directory: return "a directory"
+        default: return "a special file"
+        }
+    }
+
+    static func describe(_ kind: TarEntryKind) -> String {
+        switch kind {
+        case .symbolicLink: return "a symlink"
+        case .directory: return "a directory"
+        default: return "a file"
+        }
     }
 
     private func selected(_ path: [UInt8]) -> Bool {
@@ -228,19 +270,23 @@ struct DirectoryCache {
         return (parentDescriptor, parentProblem)
     }
 
-    mutating func state(of path: [UInt8]) -> HomeState {
+    mutating func state(of path: [UInt8]) -> HomeState { lookup(path).state }
+
+    /// What the home holds at `path`, and which entry it is (nil when nothing is there).
+    mutating func lookup(_ path: [UInt8]) -> (state: HomeState, identity: EntryIdentity?) {
         let (fd, problem) = parent(of: path)
-        if let problem { return .blocked(problem) }
-        if fd < 0 { return .missing }
+        if let problem { return (.blocked(problem), nil) }
+        if fd < 0 { return (.missing, nil) }
         let name = MemberPath.name(path)
-        guard let info = try? withCPath(name, { try Syscalls.lstatAt(fd, $0) }) else { return .missing }
+        guard let info = try? withCPath(name, { try Syscalls.lstatAt(fd, $0) }) else { return (.missing, nil) }
+        let identity = EntryIdentity(info)
         switch info.fileType {
-        case S_IFDIR: return .directory
-        case S_IFREG: return .regular(size: UInt64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        case S_IFDIR: return (.directory, identity)
+        case S_IFREG: return (.regular(size: UInt64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), identity)
         case S_IFLNK:
             let target = (try? withCPath(name) { try Syscalls.readLinkAt(fd, $0) }) ?? []
-            return .symlink(target: target)
-        default: return .other
+            return (.symlink(target: target), identity)
+        default: return (.other, identity)
         }
     }
 

@@ -118,3 +118,21 @@ public struct VerificationReport: Sendable {
     public var archiveChecksumVerified: Bool
     public var notes: [String]
 }
+
+/// Which entry of the home a path names: its type, device and inode, taken with `lstat` when the
+/// restore is planned. Every rename of an existing entry first checks that the path still names
+/// this entry, so an entry the home's owner swapped in after planning (a directory full of data
+/// where a file was) is never moved aside, snapshotted wrongly or deleted at commit.
+struct EntryIdentity: Hashable, Sendable {
+    var type: UInt32
+    var device: UInt64
+    var inode: UInt64
+
+    init(_ info: stat) {
+        type = UInt32(info.st_mode & S_IFMT)
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+
+    var isDirectory: Bool { type == UInt32(S_IFDIR) }
+}

@@ -19,16 +19,22 @@ enum RestoreSnapshot {
         "snapshot-\(identifier).\(codec.fileExtension)"
     }
 
-    /// Writes the snapshot of `paths` (files and symlinks) atomically; returns its home-relative path.
+    /// Writes the snapshot of `paths` without identity checks (see the other `write`).
     static func write(home: Int32, identifier: String, paths: [[UInt8]], codec: SnapshotCodec) throws -> String {
-        _ = try ToolState.ensureDirectory(home)
-        do { try Syscalls.makeDirectoryAt(home, directory, mode: 0o700) } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
-        } catch let failure as Syscalls.Failure { throw failure.error(path: directory) }
+        try write(home: home, identifier: identifier, entries: paths.map { ($0, nil) }, codec: codec)
+    }
+
+    /// Writes the snapshot of `entries` atomically; returns its home-relative path.
+    ///
+    /// Each path is archived as what it is: a file, a symlink, a FIFO, or a directory with its
+    /// whole subtree (a type conflict in full mode replaces a directory), files linked to each
+    /// other as hard links of the snapshot. Where an identity is given, the path must still name
+    /// that entry (the one the restore planned to replace): otherwise the restore stops here,
+    /// before anything in the home changed.
+    static func write(home: Int32, identifier: String, entries: [(path: [UInt8], identity: EntryIdentity?)], codec: SnapshotCodec) throws -> String {
         let name = fileName(identifier: identifier, codec: codec)
-        let directoryFD: Int32
-        do { directoryFD = try FileOpener.openBeneath(home, directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch let failure as Syscalls.Failure {
-            throw failure.error(path: directory)
-        }
+        // Through descriptors only: a `.sindri` swapped for a symlink cannot steer the mkdir.
+        let directoryFD = try ToolState.openSubdirectory(home, "restore-snapshots").descriptor
         defer { close(directoryFD) }
         let temporary = ".\(name).tmp"
         let fd: Int32
@@ -43,26 +49,23 @@ enum RestoreSnapshot {
             }
         }
         let sink = try SnapshotSink(descriptor: fd, codec: codec)
+        var writer = SnapshotTreeWriter(sink: sink)
         var lookups = DirectoryCache(homeDescriptor: home)
         defer { lookups.closeAll() }
-        for path in paths {
+        for (path, identity) in entries {
             let (parentFD, problem) = lookups.parent(of: path)
-            guard problem == nil, parentFD >= 0 else { continue }
             let name = MemberPath.name(path)
-            guard let info = try? withCPath(name, { try Syscalls.lstatAt(parentFD, $0) }) else { continue }
-            var entry = TarEntry(path: path, kind: .regular, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid),
-                                 gid: UInt32(info.st_gid), modificationTime: info.modificationSeconds)
-            if info.isSymlink {
-                entry.kind = .symbolicLink
-                entry.linkTarget = (try? withCPath(name) { try Syscalls.readLinkAt(parentFD, $0) }) ?? []
-                try sink.write(TarHeaderEncoder.encode(entry))
-            } else if info.isRegular {
-                let file = try withCPath(name) { try Syscalls.openAt(parentFD, $0, O_RDONLY | O_NOFOLLOW) }
-                defer { close(file) }
-                entry.size = UInt64(info.st_size)
-                try sink.write(TarHeaderEncoder.encode(entry))
-                try sink.writeContent(of: file, size: entry.size)
-                try sink.writeZeros(TarHeaderEncoder.paddingCount(forSize: entry.size))
+            let info = (problem == nil && parentFD >= 0) ? try? withCPath(name, { try Syscalls.lstatAt(parentFD, $0) }) : nil
+            if let identity {
+                guard let info, EntryIdentity(info) == identity else {
+                    throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned; nothing in the home was changed", path: PathBytes.display(path))
+                }
+            }
+            guard let info else { continue }
+            do {
+                try writer.write(parent: parentFD, name: name, path: path, info: info)
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: PathBytes.display(path))
             }
         }
         try sink.write(TarHeaderEncoder.endOfArchive())
@@ -163,6 +166,84 @@ enum RestoreSnapshot {
         } catch {
             throw SindriError(.rollbackFailed, "snapshot \(snapshot) is damaged: \(error)")
         }
+    }
+}
+
+/// Writes home entries into the snapshot's tar stream: files, symlinks, FIFOs, and directories
+/// with everything below them, read through descriptors without following any symlink. A file
+/// with several links is written once; its other names in the snapshot become hard links to it.
+private struct SnapshotTreeWriter {
+    let sink: SnapshotSink
+    /// (device, inode) of multiply-linked files already written, and the path they went under.
+    private var linked: [EntryIdentity: [UInt8]] = [:]
+
+    init(sink: SnapshotSink) { self.sink = sink }
+
+    mutating func write(parent: Int32, name: [UInt8], path: [UInt8], info: stat) throws {
+        var entry = TarEntry(path: path, kind: .regular, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid),
+                             gid: UInt32(info.st_gid), modificationTime: info.modificationSeconds)
+        switch info.fileType {
+        case S_IFLNK:
+            entry.kind = .symbolicLink
+            entry.linkTarget = try withCPath(name) { try Syscalls.readLinkAt(parent, $0) }
+            try sink.write(TarHeaderEncoder.encode(entry))
+        case S_IFIFO:
+            entry.kind = .fifo
+            try sink.write(TarHeaderEncoder.encode(entry))
+        case S_IFREG:
+            let file = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
+            defer { close(file) }
+            let opened = try Syscalls.fileStatus(file)
+            guard opened.isRegular else { return }
+            if opened.st_nlink > 1 {
+                let key = EntryIdentity(opened)
+                if let first = linked[key] {
+                    entry.kind = .hardLink
+                    entry.linkTarget = first
+                    try sink.write(TarHeaderEncoder.encode(entry))
+                    return
+                }
+                linked[key] = path
+            }
+            entry.mode = UInt32(opened.st_mode) & 0o7777
+            entry.size = UInt64(opened.st_size)
+            try sink.write(TarHeaderEncoder.encode(entry))
+            try sink.writeContent(of: file, size: entry.size)
+            try sink.writeZeros(TarHeaderEncoder.paddingCount(forSize: entry.size))
+        case S_IFDIR:
+            entry.kind = .directory
+            try sink.write(TarHeaderEncoder.encode(entry))
+            let directory = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+            defer { close(directory) }
+            for child in try Self.names(directory) {
+                guard let childInfo = try? withCPath(child, { try Syscalls.lstatAt(directory, $0) }) else { continue }
+                try write(parent: directory, name: child, path: path + [UInt8(ascii: "/")] + child, info: childInfo)
+            }
+        default:
+            // Sockets and device nodes cannot be put back from a tar by a user; they stay parked
+            // in the transaction's aside directory until the commit like everything else.
+            break
+        }
+    }
+
+    /// The entry names of an open directory as raw bytes (names need not be UTF-8), sorted.
+    static func names(_ directory: Int32) throws -> [[UInt8]] {
+        let copy = dup(directory)
+        guard copy >= 0 else { throw Syscalls.Failure(operation: "dup", errno: sindri_errno()) }
+        guard let stream = fdopendir(copy) else {
+            let code = sindri_errno()
+            close(copy)
+            throw Syscalls.Failure(operation: "fdopendir", errno: code)
+        }
+        defer { closedir(stream) }
+        var names: [[UInt8]] = []
+        while let item = readdir(stream) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw -> [UInt8] in
+                Array(raw.prefix(while: { $0 != 0 }))
+            }
+            if name != [UInt8(ascii: ".")] && name != [UInt8(ascii: "."), UInt8(ascii: ".")] { names.append(name) }
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 }
 
