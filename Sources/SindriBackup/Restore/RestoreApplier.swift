@@ -103,6 +103,7 @@ final class RestoreApplier {
             }
             try transaction.flush()
         }
+        TestPause.reach("before-attributes")
         try finishDirectories()
         return written
     }

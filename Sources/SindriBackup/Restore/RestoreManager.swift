@@ -115,6 +115,7 @@ public struct RestoreManager: Sendable {
             lock = try HomeLock.acquire(home: home)
             if let recovered = try RestoreRecovery.recoverUnfinished(home: home) { notes.append(recovered) }
             // Stage 1 stages contents on the home's filesystem as it validates them.
+            TestPause.reach("locked")
             staging = try StagingArea(homeDescriptor: home, identifier: identifier)
         }
         let available = try? Syscalls.availableBytes(home)
@@ -154,12 +155,14 @@ public struct RestoreManager: Sendable {
         }
 
         // Stage 3: snapshot of exactly what will be replaced or modified.
+        TestPause.reach("planned")
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }
         ownState.note(home: home)
         ownState.snapshot = RestoreSnapshot.fileName(identifier: identifier, codec: options.snapshotCodec)
         let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier,
                                                  entries: replaced.map { ($0.planned.path, $0.identity) }, codec: options.snapshotCodec)
         phases.mark("snapshot")
+        TestPause.reach("snapshotted")
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         ownState.journal = "\(identifier).journal"
@@ -177,6 +180,7 @@ public struct RestoreManager: Sendable {
             transaction.failingUndos = count
         }
         let restored: Int
+        TestPause.reach("before-apply")
         do {
             restored = try applier.apply()
             phases.mark("apply")

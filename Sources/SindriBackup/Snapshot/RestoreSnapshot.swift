@@ -58,7 +58,8 @@ enum RestoreSnapshot {
             let info = (problem == nil && parentFD >= 0) ? try? withCPath(name, { try Syscalls.lstatAt(parentFD, $0) }) : nil
             if let identity {
                 guard let info, EntryIdentity(info) == identity else {
-                    throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned; nothing in the home was changed", path: PathBytes.display(path))
+                    // Exit 5 like any failed restore: the home is as it was (nothing was changed yet).
+                    throw SindriError(.rolledBack, "restore failed: \(PathBytes.display(path)) changed after the restore was planned; nothing in the home was changed", path: PathBytes.display(path))
                 }
             }
             guard let info else { continue }
