@@ -176,6 +176,52 @@ public enum Syscalls {
         _ = try retrying("fchownat") { fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) }
     }
 
+    /// `O_PATH` and `AT_EMPTY_PATH` (Linux values), which Glibc exports only under _GNU_SOURCE.
+    private static let openPath: Int32 = 0o10000000
+    private static let atEmptyPath: Int32 = 0x1000
+
+    /// Sets the mode, owner (when `owner` is given) and mtime of the entry `name` in `parent`
+    /// without ever following a symlink, even one swapped in by the home's owner between a check
+    /// and this call: the entry is opened `O_NOFOLLOW` and changed through that descriptor
+    /// (`fchown`, `fchmod`, `futimens`). A symlink gets its owner and times (`AT_SYMLINK_NOFOLLOW`)
+    /// and keeps its mode (links have none). An entry that cannot be opened for reading (a
+    /// non-root rollback of a 0200 file) is reached through an `O_PATH` descriptor and its
+    /// `/proc/self/fd` name, which names that same inode whatever happens to `name`.
+    public static func setAttributesNoFollow(
+        _ parent: Int32, _ name: UnsafePointer<CChar>, mode: mode_t, owner: (uid: uid_t, gid: gid_t)?,
+        seconds: Int64, nanoseconds: Int
+    ) throws {
+        var fd = Glibc.openat(parent, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        var viaPath = false
+        if fd < 0 {
+            let code = sindri_errno()
+            if code == ELOOP {
+                // A symlink: owner and times of the link itself; the name cannot be followed.
+                if let owner { try changeLinkOwner(parent, name, uid: owner.uid, gid: owner.gid) }
+                var times = [timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds), timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds)]
+                _ = try retrying("utimensat") { utimensat(parent, name, &times, AT_SYMLINK_NOFOLLOW) }
+                return
+            }
+            guard code == EACCES || code == EPERM else { throw Failure(operation: "openat", errno: code) }
+            fd = try retrying("openat") { Glibc.openat(parent, name, Self.openPath | O_NOFOLLOW | O_CLOEXEC) }
+            viaPath = true
+        }
+        defer { Glibc.close(fd) }
+        if !viaPath {
+            if let owner { try changeOwner(fd, uid: owner.uid, gid: owner.gid) }
+            try changeMode(fd, mode)
+            try setTimes(fd, seconds: seconds, nanoseconds: nanoseconds)
+            return
+        }
+        let info = try fileStatus(fd)
+        if info.isSymlink { throw Failure(operation: "openat", errno: ELOOP) }
+        let proc = "/proc/self/fd/\(fd)"
+        if let owner { _ = try retrying("fchownat") { fchownat(fd, "", owner.uid, owner.gid, Self.atEmptyPath) } }
+        _ = try retrying("chmod") { chmod(proc, mode) }
+        var times = [timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds), timespec(tv_sec: Int(seconds), tv_nsec: nanoseconds)]
+        _ = try retrying("utimensat") { utimensat(AT_FDCWD, proc, &times, 0) }
+    }
+
     /// The free bytes available to unprivileged users on the filesystem holding `fd`.
     public static func availableBytes(_ fd: Int32) throws -> UInt64 {
         var info = statvfs()
