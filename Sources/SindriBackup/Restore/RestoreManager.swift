@@ -80,9 +80,12 @@ public struct RestoreManager: Sendable {
                 var times = [homeTimes.st_atim, homeTimes.st_mtim]
                 _ = futimens(home, &times)
             }
-            if let toolTimes, toolTimes.isDirectory {
+            // Through the descriptor the lock opened, and only while `.sindri` is still that
+            // directory: never by name (see `ToolState`).
+            if let toolTimes, toolTimes.isDirectory, let tool = lock?.toolDescriptor,
+               let opened = try? Syscalls.fileStatus(tool), EntryIdentity(opened) == EntryIdentity(toolTimes) {
                 var times = [toolTimes.st_atim, toolTimes.st_mtim]
-                _ = utimensat(home, TOOL_STATE_DIRECTORY, &times, AT_SYMLINK_NOFOLLOW)
+                _ = futimens(tool, &times)
             }
         }
 
