@@ -74,4 +74,23 @@ struct RestoreLeftoverTests {
         }
         #expect(succeeded, "no inode count was enough for the restore")
     }
+
+    @Test("a non-root full restore that parks a read-only directory tree commits without leaving its txn directory",
+          .enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root to run as another user"))
+    func readOnlyParkedTreeIsRemoved() throws {
+        let temp = try TemporaryDirectory("leftover-readonly")
+        let archive = try Self.archive(temp)
+        let home = temp.sub("home")
+        // The archive has a file `dir/new.txt`; the home has `dir/new.txt/` as a read-only tree.
+        try Fixture(root: home).file("dir/new.txt/sub/data", "the user's\n")
+        #expect(chmod(home + "/dir/new.txt/sub", 0o555) == 0)
+        try Shell.run(["chown", "-R", "65534:65534", temp.path])
+        let result = try Shell.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                    Sindri.binary, "restore", archive, "--home", home, "--no-interactive", "--mode", "full"],
+                                   environment: ["HOME": temp.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: home + "/.sindri")) ?? []
+        #expect(!left.contains { $0.hasPrefix("txn-") }, "left behind: \(left)")
+        #expect(FileManager.default.contents(atPath: home + "/dir/new.txt") == Data("new\n".utf8))
+    }
 }

@@ -239,6 +239,12 @@ enum FileTree {
             return
         }
         guard let fd = try? FileOpener.openBeneath(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return }
+        // A read-only directory in a parked tree (a 0555 directory the user had) cannot be
+        // emptied by a non-root run: make it writable first, through its descriptor; it is being
+        // removed anyway.
+        if let opened = try? Syscalls.fileStatus(fd), opened.st_mode & 0o300 != 0o300 {
+            try? Syscalls.changeMode(fd, (opened.st_mode & 0o7777) | 0o700)
+        }
         if let stream = fdopendir(fd) {
             var names: [String] = []
             while let entry = readdir(stream) {
