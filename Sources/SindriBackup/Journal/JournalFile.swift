@@ -131,7 +131,7 @@ final class JournalFile: @unchecked Sendable {
 enum FileContents {
     /// Reads a whole (small) file beneath `dirfd` without following symlinks.
     static func read(_ dirfd: Int32, _ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
-        let fd = try FileOpener.openBeneath(dirfd, path, O_RDONLY | O_NOFOLLOW)
+        let fd = try FileOpener.openBeneath(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         defer { close(fd) }
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)

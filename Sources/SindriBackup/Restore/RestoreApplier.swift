@@ -328,9 +328,13 @@ final class RestoreApplier {
         let entry = staging.locate(Array(stagedName.utf8))
         let backup = try FileContents.read(entry.directory, String(decoding: entry.name, as: UTF8.self), limit: 16 << 20)
         let (parent, name) = try parentOf(path)
-        let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW) }
+        // O_NONBLOCK: a FIFO swapped in by the home's owner must not hang the restore.
+        let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
         defer { close(currentFD) }
         let info = try Syscalls.fileStatus(currentFD)
+        guard info.isRegular else {
+            throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned (no longer a file)", path: PathBytes.display(path))
+        }
         var current: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {

@@ -175,7 +175,7 @@ struct RestorePlanner {
             DispatchQueue(label: "sindri.identical-check-\(worker)").async(group: group) {
                 var position = worker
                 while position < candidates.count {
-                    let fd = try? withCPath(candidates[position].path) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW) }
+                    let fd = try? withCPath(candidates[position].path) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
                     if let fd {
                         shared[position] = try? FileDigest.sha256(of: fd)
                         close(fd)
