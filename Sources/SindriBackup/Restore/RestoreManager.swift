@@ -201,8 +201,10 @@ public struct RestoreManager: Sendable {
             case .rolledBack:
                 staging.remove()
                 // Rolled back completely: the failed attempt leaves no trace in the home.
-                if lock?.createdToolDirectory == true {
-                    FileTree.removeTree(home, TOOL_STATE_DIRECTORY)
+                if let lock, lock.createdToolDirectory {
+                    // Through the lock's descriptor: whatever `.sindri` names now is left alone.
+                    FileTree.removeContents(lock.toolDescriptor)
+                    ToolState.removeIfEmpty(home, lock.toolDescriptor)
                 } else {
                     ownState.discard(home: home)
                 }

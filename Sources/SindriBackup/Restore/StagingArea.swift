@@ -262,5 +262,10 @@ enum FileTree {
         _ = unlinkat(dirfd, path, AT_REMOVEDIR)
     }
 
+    /// Removes everything inside the open directory `dirfd` (which stays), never following a symlink.
+    static func removeContents(_ dirfd: Int32) {
+        for name in DirectoryListing.names(dirfd) { removeTree(dirfd, name) }
+    }
+
     private static func dirfd_of(_ stream: OpaquePointer) -> Int32 { Glibc.dirfd(stream) }
 }
