@@ -44,13 +44,14 @@ final class ProgressLine: @unchecked Sendable {
         }
     }
 
-    /// Draws `snapshot` unless the previous redraw was less than the minimum interval ago.
-    func update(_ snapshot: ProgressSnapshot) {
+    /// Draws `snapshot` unless the previous redraw was less than the minimum interval ago (or
+    /// `immediately`, for a phase change).
+    func update(_ snapshot: ProgressSnapshot, immediately: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
         let now = clock.now
-        if let lastDraw, now - lastDraw < minimumInterval { return }
+        if !immediately, let lastDraw, now - lastDraw < minimumInterval { return }
         lastDraw = now
         draw(ProgressFormat.line(snapshot, width: Self.terminalWidth(descriptor)))
     }

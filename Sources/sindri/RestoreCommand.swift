@@ -135,9 +135,9 @@ struct RestoreCommand: AsyncParsableCommand {
         }.joined(separator: ", ")
         let text: String
         if dryRun {
-            text = "Dry run: \(result.plan.count) paths planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed."
+            text = "Dry run: \(ProgressFormat.count(result.plan.count, "path")) planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed."
         } else {
-            var lines = "Restored \(result.restored) paths from \(archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts))."
+            var lines = "Restored \(ProgressFormat.count(result.restored, "path")) from \(archive == "-" ? "standard input" : archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts))."
             if let snapshot = result.snapshotPath { lines += "\nPre-restore snapshot: \(homePath)/\(snapshot) (undo with: sindri rollback)" }
             text = lines
         }

@@ -60,11 +60,22 @@ struct Sindri: AsyncParsableCommand {
             // A usage error is one line naming the problem (the usage text is one --help away).
             if code.rawValue == ExitStatus.usage.rawValue, !(error is ExitCode) {
                 let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-                printError("sindri: error: \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see sindri --help)")
+                printError("sindri: error: \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see \(helpCommand(arguments)))")
                 Foundation.exit(code.rawValue)
             }
             exit(withError: error)
         }
+    }
+
+    /// Where a usage error's reader finds the options: `sindri <command> --help` for the command
+    /// named in the arguments, else `sindri --help`.
+    static func helpCommand(_ arguments: [String]) -> String {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        for argument in arguments {
+            if argument == "--" { break }
+            if names.contains(argument) { return "sindri \(argument) --help" }
+        }
+        return "sindri --help"
     }
 
     /// Whether the arguments ask `backup` to write the archive to standard output (`-o -`).

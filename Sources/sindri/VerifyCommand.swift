@@ -33,7 +33,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
-            let callback = reporter.restoreProgress(since: start, clock: clock)
+            let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
             let report = try await RestoreManager().verify(archive: archive, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
