@@ -17,10 +17,10 @@ struct OutputOptions: ParsableArguments {
         discussion: "The stream is standard output, or standard error when standard output carries the archive (backup -o -). Nothing else is written to that stream."))
     var json = false
 
-    @Flag(name: [.short, .long], help: "Print only warnings and errors: no progress line, no summary.")
+    @Flag(name: [.short, .long], help: "Print only warnings and errors: no progress line, no summary; with --json, no status messages.")
     var quiet = false
 
-    @Flag(name: [.short, .long], help: "Report each path (with --json, one item message per path).")
+    @Flag(name: [.short, .long], help: "Report each path (with --json, one item message per path); backup, restore. list always lists every member and verify's report is complete, so -v changes neither.")
     var verbose = false
 
     @Option(name: .long, help: "Progress line on standard error: auto (when it is a terminal), always, never.")

@@ -15,8 +15,7 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Restore a backup archive into the home directory.",
         discussion: """
-            The whole archive is checked (gzip CRCs, tar structure, manifest, every file's SHA256)
-            before anything in the home changes. System markers and .sindri/ are never written.
+            The whole archive is checked (gzip CRCs, tar structure, manifest, every file's SHA256) before anything in the home changes. System markers and .sindri/ are never written.
 
             MODES:
               safe   never touch an existing path; restore what is missing (default)

@@ -31,6 +31,9 @@ struct Sindri: AsyncParsableCommand {
               Sizes are bytes, times RFC 3339 (UTC), durations seconds; the summary
               carries dry_run and exit_code. The stream is standard output, or
               standard error when standard output carries the archive (backup -o -).
+              percent_done is a fraction from 0 to 1. -q leaves out status messages.
+              A path_bytes key (base64) gives a name's exact bytes when the path
+              shown is escaped or the name is not UTF-8.
             """,
         version: ArchiveBuilder.toolVersion,
         subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self, ListCommand.self, BenchCommand.self]

@@ -8,10 +8,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check an archive as restore would, writing nothing.",
         discussion: """
-            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar
-            structure, the manifest (first member), every file's SHA256 against the archive's
-            checksum list, the archive checksum, and that no member is unsafe to restore.
-            Exits 0 only when the archive is intact, 4 when it is not.
+            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar structure, the manifest (first member), every file's SHA256 against the archive's checksum list, the archive checksum, and that no member is unsafe to restore. Exits 0 only when the archive is intact, 4 when it is not. The report always shows every check, so -v changes nothing.
 
             EXAMPLES:
               sindri verify ./backup.tar.gz

@@ -93,12 +93,13 @@ public struct BackupStatistics: Codable, Sendable, Equatable {
         case durationSeconds = "duration_seconds"
     }
 
-    // Every figure is optional on read (0, or nil for the duration, when absent): restore and
-    // verify recount what they need from the archive itself.
+    // The counts are known to any writer before it starts and are required; the figures known
+    // only at the end (compressed size, ratio, duration) may be missing: the original tool omits
+    // a key it has no value for. Missing sizes read as 0 (unknown), a missing duration as nil.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        filesIncluded = try container.decodeIfPresent(Int.self, forKey: .filesIncluded) ?? 0
-        totalSizeBytes = try container.decodeIfPresent(UInt64.self, forKey: .totalSizeBytes) ?? 0
+        filesIncluded = try container.decode(Int.self, forKey: .filesIncluded)
+        totalSizeBytes = try container.decode(UInt64.self, forKey: .totalSizeBytes)
         compressedSizeBytes = try container.decodeIfPresent(UInt64.self, forKey: .compressedSizeBytes) ?? 0
         compressionRatio = try container.decodeIfPresent(Double.self, forKey: .compressionRatio) ?? 0
         durationSeconds = try container.decodeIfPresent(Double.self, forKey: .durationSeconds)
@@ -126,14 +127,17 @@ public struct ExtensionsInfo: Codable, Sendable, Equatable {
 
 /// The JSON manifest stored as the first member of every archive (the guide's "Manifest Format").
 ///
-/// On read only `version` is required: every other key may be missing (an older or foreign
-/// writer omits what it has no value for) and takes the value below, so such archives restore.
-/// Text fields read as "" when absent (shown as `unknown`), figures as 0, the checksum as
-/// `pending`, `compression` as gzip, `backup_type` and `profile` as each other.
+/// On read, what every writer knows before it starts is required: `version`, `created_at`,
+/// `created_by`, `profile` or `backup_type` (each stands for the other), `statistics` with
+/// `files_included` and `total_size_bytes`. What an older writer may not have had omits its key
+/// and takes a default, so such archives restore: `source` and its fields ("", shown as
+/// `unknown`), `checksum` (`pending`) and its `algorithm` (sha256), `compression` (gzip),
+/// `statistics.compressed_size_bytes` and `compression_ratio` (0, unknown),
+/// `statistics.duration_seconds` (nil), `extensions` and its fields.
 public struct BackupManifest: Codable, Sendable, Equatable {
     public var version: String
     public var backupType: String
-    /// RFC 3339 UTC time the backup started ("" when not recorded).
+    /// RFC 3339 UTC time the backup started.
     public var createdAt: String
     public var createdBy: String
     public var source: SourceInfo
@@ -171,15 +175,17 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         version = try container.decode(String.self, forKey: .version)
         let backupType = try container.decodeIfPresent(String.self, forKey: .backupType)
         let profile = try container.decodeIfPresent(String.self, forKey: .profile)
-        self.backupType = backupType ?? profile ?? ""
-        self.profile = profile ?? backupType ?? ""
-        createdAt = try container.decodeIfPresent(String.self, forKey: .createdAt) ?? ""
-        createdBy = try container.decodeIfPresent(String.self, forKey: .createdBy) ?? ""
+        guard let either = profile ?? backupType else {
+            throw DecodingError.keyNotFound(CodingKeys.profile, DecodingError.Context(codingPath: [], debugDescription: "no profile"))
+        }
+        self.backupType = backupType ?? either
+        self.profile = profile ?? either
+        createdAt = try container.decode(String.self, forKey: .createdAt)
+        createdBy = try container.decode(String.self, forKey: .createdBy)
         source = try container.decodeIfPresent(SourceInfo.self, forKey: .source) ?? SourceInfo(instanceName: "", provider: "", hostname: "")
         compression = try container.decodeIfPresent(String.self, forKey: .compression) ?? "gzip"
         checksum = try container.decodeIfPresent(ManifestChecksum.self, forKey: .checksum) ?? ManifestChecksum(value: ManifestChecksum.pendingValue)
-        statistics = try container.decodeIfPresent(BackupStatistics.self, forKey: .statistics)
-            ?? BackupStatistics(filesIncluded: 0, totalSizeBytes: 0, compressedSizeBytes: 0, compressionRatio: 0, durationSeconds: nil)
+        statistics = try container.decode(BackupStatistics.self, forKey: .statistics)
         extensions = try container.decodeIfPresent(ExtensionsInfo.self, forKey: .extensions)
     }
 
