@@ -130,14 +130,19 @@ public enum BenchPlot {
     /// out) that stays inside the panel and overlaps no point and no label placed before it.
     static func placeLabels(_ points: [PlacedPoint], within frame: Frame) -> [Label] {
         var placed: [Box] = []
-        let pointBoxes = points.map { Box(x: $0.x - 6, y: $0.y - 6, width: 12, height: 12) }
+        // The default level's ring is wider than a point.
+        let pointBoxes = points.map { point -> Box in
+            let radius = point.row.codec == "gzip" && point.row.level == defaultLevel ? 10.0 : 6.0
+            return Box(x: point.x - radius, y: point.y - radius, width: 2 * radius, height: 2 * radius)
+        }
         var labels: [Label] = []
         for point in points {
             let width = Double(point.label.count) * 7 + 2
             let height = 14.0
             var chosen: Label?
-            search: for distance in [8.0, 20, 34, 50, 70, 95] {
-                let near = distance == 8
+            let ringed = point.row.codec == "gzip" && point.row.level == defaultLevel
+            search: for distance in ringed ? [12.0, 20, 34, 50, 70, 95] : [8.0, 20, 34, 50, 70, 95] {
+                let near = distance <= 12
                 let candidates: [(Double, Double)] = [
                     (point.x + distance, point.y - height / 2), (point.x + distance, point.y - height - distance / 2),
                     (point.x + distance, point.y + distance / 2), (point.x - width / 2, point.y - height - distance),
