@@ -143,9 +143,12 @@ struct BenchCommand: AsyncParsableCommand {
             home: tree, treeSource: treeSource, profile: profile, levels: levels.levels, repeats: `repeat`,
             temporaryDirectory: temporary)
         configuration.includeLZ4 = !noLz4
+        let ticker = PhaseTicker(reporter: reporter)
+        defer { ticker.stop() }
         let report = try await CompressionBench.run(configuration) { step in
-            reporter.phase(step.number.map { "[\($0)/\(step.total)] \(step.description) ..." } ?? "\(step.description) ...")
+            ticker.set(step.number.map { "[\($0)/\(step.total)] \(step.description) ..." } ?? "\(step.description) ...")
         }
+        ticker.stop()
         reporter.progressLine?.finish()
         if let plot {
             let svg = BenchPlot.svg(report)

@@ -22,7 +22,7 @@ struct ListCommand: AsyncParsableCommand {
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
 
-            Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). -v changes nothing: members are always listed in the long format (like tar -tv).
+            Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). Members are always listed in the long format (like tar -tv).
             """
     )
 
@@ -31,10 +31,10 @@ struct ListCommand: AsyncParsableCommand {
     var archive: String
 
     @OptionGroup(title: "Output")
-    var outputOptions: OutputOptions
+    var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
-        let reporter = Reporter(command: "list", options: outputOptions)
+        let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()

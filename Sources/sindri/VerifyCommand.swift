@@ -8,7 +8,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check an archive as restore would, writing nothing.",
         discussion: """
-            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar structure, the manifest (first member), every file's SHA256 against the archive's checksum list, the archive checksum, and that no member is unsafe to restore. Exits 0 only when the archive is intact, 4 when it is not. The report always shows every check, so -v changes nothing.
+            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar structure, the manifest (first member), every file's SHA256 against the archive's checksum list, the archive checksum, and that no member is unsafe to restore. Exits 0 only when the archive is intact, 4 when it is not. The report always names every check.
 
             EXAMPLES:
               sindri verify ./backup.tar.gz
@@ -20,11 +20,11 @@ struct VerifyCommand: AsyncParsableCommand {
     var archive: String
 
     @OptionGroup(title: "Output")
-    var outputOptions: OutputOptions
+    var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
         let archive = self.archive
-        let reporter = Reporter(command: "verify", options: outputOptions)
+        let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
             let clock = ContinuousClock()

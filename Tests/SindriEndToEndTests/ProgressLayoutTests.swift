@@ -12,11 +12,13 @@ struct ProgressLayoutTests {
             bytesOut: 400_000_000, errors: 2, currentPath: Array(path.utf8), phase: "reading")
     }
 
-    @Test("120 columns: phase, counts, rate, ETA, errors and at least 30 columns of path")
+    @Test("120 columns: phase, counts, ETA, errors and at least 30 columns of path; 200: the rates too")
     func wide() {
+        let full = ProgressFormat.line(Self.snapshot(), width: 200)
+        #expect(full.contains("in ") && full.contains("out "), "\(full)")
         let line = ProgressFormat.line(Self.snapshot(), width: 120)
         #expect(ProgressFormat.displayWidth(line) <= 119, "\(line)")
-        for part in ["[12:34]", "reading", "46.4%", "1.2 GiB/", "2.6 GiB", "in ", "ETA ", "2 errors", "file.swift"] {
+        for part in ["[12:34]", "reading", "46.4%", "1.2 GiB/", "2.6 GiB", "1234/5678 files", "ETA ", "2 errors", "file.swift"] {
             #expect(line.contains(part), "missing \(part): \(line)")
         }
         let path = line.components(separatedBy: "  ").last ?? ""

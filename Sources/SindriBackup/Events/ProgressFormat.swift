@@ -119,12 +119,13 @@ public enum ProgressFormat {
     ///
     /// Every field has a fixed width (numbers are padded), and which fields are shown depends on
     /// the width alone, so nothing jumps between redraws. As the terminal narrows, fields go in a
-    /// fixed order: the output rate, the file count, the input rate, the elapsed time, the byte
-    /// counts, the ETA; the phase, the percentage and the error count stay. The path takes what
-    /// is left (at least `pathRoom` columns when any field had to go for it), elided in the middle.
+    /// fixed order: the output rate, the input rate, the byte counts, the elapsed time, the file
+    /// count, the ETA; the phase, the percentage and the error count stay. The path takes what is
+    /// left (at least `pathRoom` columns, or a quarter of the width, when a field had to go for
+    /// it), elided in the middle.
     public static func line(_ snapshot: ProgressSnapshot, width: Int) -> String {
         let available = max(1, width - 1)
-        let elapsed = pad("[\(duration(snapshot.elapsed))]", 7)
+        let elapsed = pad("[\(duration(snapshot.elapsed))]", 7, left: false)
         let phase = snapshot.phase.isEmpty ? nil : pad(snapshot.phase, phaseWidth, left: false)
         let path = snapshot.currentPath.isEmpty ? "" : PathBytes.display(snapshot.currentPath)
         guard snapshot.counts else {
@@ -142,8 +143,8 @@ public enum ProgressFormat {
         let errors = snapshot.errors == 1 ? "1 error" : "\(snapshot.errors) errors"
         // Fields in display order, each with the rank at which it is dropped (nil: never).
         let fields: [(text: String?, drop: Int?)] = [
-            (elapsed, 3), (phase, nil), (percentText, nil), (byteCounts, 4), (files, 1),
-            (input, 2), (output, 0), (eta, 5), (errors, nil),
+            (elapsed, 3), (phase, nil), (percentText, nil), (byteCounts, 2), (files, 4),
+            (input, 1), (output, 0), (eta, 5), (errors, nil),
         ]
         func layout(droppingBelow rank: Int) -> String {
             fields.filter { field in field.text != nil && (field.drop.map { $0 >= rank } ?? true) }
@@ -152,7 +153,7 @@ public enum ProgressFormat {
         var chosen: String?
         // First the widest layout that leaves the path its room, then (on a narrow terminal) the
         // widest that fits at all.
-        for reserve in [pathRoom + 2, 0] where chosen == nil {
+        for reserve in [min(pathRoom, available / 4) + 2, 0] where chosen == nil {
             for rank in 0...6 {
                 let candidate = layout(droppingBelow: rank)
                 if displayWidth(candidate) + reserve <= available {
@@ -167,7 +168,7 @@ public enum ProgressFormat {
         return fixed + "  " + elideMiddle(path, toWidth: room)
     }
 
-    /// Columns the path is given before optional fields are kept.
+    /// Columns the path is given before optional fields are kept (a quarter of a narrow terminal).
     static let pathRoom = 30
     /// The width of the longest phase name (`committing`).
     static let phaseWidth = 10
