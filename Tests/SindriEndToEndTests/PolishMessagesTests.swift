@@ -191,15 +191,14 @@ struct PolishMessagesTests {
     func jsonQuietAndPathBytes() throws {
         let box = try RestoreSandbox("json-quiet")
         let source = box.temp.sub("source")
+        try Fixture(root: source).file("plain.txt", "plain\n")
         let odd = box.temp.path + "/source/new\nline"
         try Data("x".utf8).write(to: URL(fileURLWithPath: odd))
-        let invalid = box.temp.path + "/source/caf\u{E9}"
         // A Latin-1 name: not valid UTF-8.
         let raw = Array((box.temp.path + "/source/caf").utf8) + [0xE9, 0]
         let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
         #expect(fd >= 0)
         close(fd)
-        _ = invalid
         let archive = box.file("odd.tar.gz")
         let quiet = try Sindri.run(["backup", "--home", source, "-p", "full", "-o", archive, "--json", "-q"])
         let stream = JSONStream(quiet.stdout)
@@ -218,8 +217,9 @@ struct PolishMessagesTests {
         })
         #expect(names.contains(Array("new\nline".utf8)), "\(listed)")
         #expect(names.contains(Array("caf".utf8) + [0xE9]), "\(listed)")
-        // A plain name has no path_bytes.
+        // The escaped rendering comes with the exact bytes; a plain name has no path_bytes.
         #expect(listed.contains { $0["path"] as? String == "caf\\xe9" && $0["path_bytes"] != nil })
+        #expect(listed.contains { $0["path"] as? String == "plain.txt" && $0["path_bytes"] == nil }, "\(listed)")
     }
 
     @Test("summaries: singular counts, a tiny home's size change, standard input named as such")

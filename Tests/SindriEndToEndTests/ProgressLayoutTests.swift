@@ -95,4 +95,18 @@ struct ProgressLayoutTests {
         #expect(ProgressFormat.displayWidth(cut) <= width, "\(cut)")
         #expect(cut.hasSuffix("main.rs") && cut.contains("…"), "\(cut)")
     }
+
+    @Test("sizes in messages are human first, exact second")
+    func messageSizes() {
+        #expect(SindriError.size(1_610_612_736) == "1.5 GiB (1610612736 bytes)")
+        #expect(SindriError.size(512) == "512 bytes")
+    }
+
+    @Test("counts are singular for one, and a tiny archive's size change says why it grew")
+    func countsAndSizeChange() {
+        #expect(ProgressFormat.count(1, "file") == "1 file" && ProgressFormat.count(2, "path") == "2 paths")
+        #expect(ProgressFormat.sizeChange(content: 2, archive: 1946) == "2 B -> 1.9 KiB (headers and metadata outweigh so little content)")
+        #expect(ProgressFormat.sizeChange(content: 6 << 20, archive: 6 << 20 + 4096).hasSuffix("(the content does not compress: already compressed data?)"))
+        #expect(ProgressFormat.sizeChange(content: 1 << 20, archive: 1 << 19) == "1.0 MiB -> 512.0 KiB, 50.0%")
+    }
 }

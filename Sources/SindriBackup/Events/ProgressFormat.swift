@@ -86,15 +86,18 @@ public enum ProgressFormat {
         "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
     }
 
-    /// Content size against archive size for a summary: `1.2 GiB -> 412.0 MiB, 33.5%`. When the
-    /// archive is not smaller (a tiny or already-compressed home: tar headers, the manifest and
-    /// the checksum list outweigh the content), the percentage says nothing, so the text says why.
+    /// Content size against archive size for a summary: `1.2 GiB -> 412.0 MiB, 33.5%`. A tiny
+    /// home's archive is larger than its content (tar headers, the manifest and the checksum list
+    /// outweigh it), where a percentage like 96700% says nothing, so the text says why instead;
+    /// larger content that does not shrink is said to be already compressed.
     public static func sizeChange(content: UInt64, archive: UInt64) -> String {
         let sizes = "\(bytes(content)) -> \(bytes(archive))"
-        guard content > 0, archive < content else {
-            return sizes + " (the archive's headers and metadata outweigh so little content)"
+        if content == 0 { return sizes + " (no file content: only headers and metadata)" }
+        if archive >= content && content < 1 << 20 {
+            return sizes + " (headers and metadata outweigh so little content)"
         }
-        return sizes + ", " + percent(Double(archive) / Double(content) * 100)
+        let share = sizes + ", " + percent(Double(archive) / Double(content) * 100)
+        return archive >= content ? share + " (the content does not compress: already compressed data?)" : share
     }
 
     /// `text` cut to at most `width` columns by dropping its end.
