@@ -59,7 +59,7 @@ public struct ArchiveLister: Sendable {
         } catch let error as CodecError {
             throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path)
         } catch let error as TarFormatError {
-            throw SindriError(.archiveCorrupt, "\(source.name): malformed tar stream: \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path)
         }
         return listing
     }

@@ -177,7 +177,7 @@ final class ArchiveScanner {
 
     private func append(_ slice: UnsafeRawBufferPointer, to buffer: inout [UInt8], limit: Int, what: String) throws {
         guard buffer.count + slice.count <= limit else {
-            throw SindriError(.archiveCorrupt, "the archive's \(what) is implausibly large")
+            throw archiveError("the archive's \(what) is implausibly large", archiveName)
         }
         buffer.append(contentsOf: slice)
     }
@@ -185,7 +185,7 @@ final class ArchiveScanner {
     private func begin(_ entry: TarEntry, first: Bool) throws {
         if first {
             guard entry.path == Array(MANIFEST_FILENAME.utf8), entry.kind == .regular else {
-                throw SindriError(.archiveCorrupt, "the archive has no \(MANIFEST_FILENAME) as its first member")
+                throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", archiveName)
             }
             current = .manifest
             return
