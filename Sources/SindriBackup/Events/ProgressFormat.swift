@@ -133,7 +133,7 @@ public enum ProgressFormat {
         let path = snapshot.currentPath.isEmpty ? "" : PathBytes.display(snapshot.currentPath)
         guard snapshot.counts else {
             // A phase without counters (a restore's planning, snapshot, apply, commit).
-            let fixed = [elapsed, phase ?? ""].joined(separator: " ")
+            let fixed = [elapsed, snapshot.phase].joined(separator: " ")
             return truncateRight(fixed, toWidth: available)
         }
         let percentText = pad(percent(snapshot.percentDone), 6)
