@@ -174,11 +174,14 @@ final class Reporter: @unchecked Sendable {
 
     /// The run's outcome: the `summary` event, or `text` on standard error unless `-q`. The
     /// progress line is erased first, for good.
-    func summary(_ event: SindriEvent, text: String) {
+    ///
+    /// `isReport`: the text is the command's answer (verify's report), so it goes to standard
+    /// output, where `sindri verify b.tgz | less` finds it.
+    func summary(_ event: SindriEvent, text: String, isReport: Bool = false) {
         progressLine?.finish()
         if json { return emit(event) }
         guard !quiet else { return }
-        writeText(text, to: STDERR_FILENO)
+        writeText(text, to: isReport ? STDOUT_FILENO : STDERR_FILENO)
     }
 
     /// A failure: the `exit_error` event, or `sindri: error: ...` on standard error.

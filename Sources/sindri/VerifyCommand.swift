@@ -50,7 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 for note in report.notes { text += "\n  note: \(note)" }
             }
             text += "\nOK"
-            reporter.summary(report.summaryEvent(archivePath: archive == "-" ? nil : archive, startedAt: started), text: text)
+            reporter.summary(report.summaryEvent(archivePath: archive == "-" ? nil : archive, startedAt: started), text: text, isReport: true)
             return .success
         }
     }

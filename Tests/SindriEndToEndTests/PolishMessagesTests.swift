@@ -276,3 +276,17 @@ struct PolishMessagesTests {
         #expect(result.status == 11, "\(result.status) \(result.stderr)")
     }
 }
+
+@Suite("polish: verify's report (end to end)")
+struct PolishVerifyReportTests {
+    @Test("verify's report is on standard output, errors alone on standard error")
+    func reportOnStandardOutput() throws {
+        let box = try RestoreSandbox("verify-stdout")
+        let archive = box.file("v.tar.gz")
+        try ArchiveSpec([.file("n.txt", "n\n")]).write(to: archive)
+        let result = try box.verify(archive)
+        #expect(result.status == 0)
+        #expect(result.stdoutText.hasPrefix("Verified \(archive):") && result.stdoutText.hasSuffix("OK\n"), "\(result.stdoutText)")
+        #expect(!result.stderr.contains("Verified"), "\(result.stderr)")
+    }
+}
