@@ -23,7 +23,18 @@ public struct ExclusionConfig: Sendable {
     /// - Throws: `SindriError` `.invalidArgument` naming the file (and the line of a bad pattern).
     public static func rules(fromFile path: String) throws -> IgnoreRules {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SindriError(.invalidArgument, "cannot read exclude file \(path)", path: path)
+            var isDirectory: ObjCBool = false
+            let reason: String
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                reason = "it does not exist"
+            } else if isDirectory.boolValue {
+                reason = "it is a directory"
+            } else {
+                let descriptor = open(path, O_RDONLY)
+                reason = descriptor < 0 ? String(cString: strerror(errno)) : "it cannot be read"
+                if descriptor >= 0 { close(descriptor) }
+            }
+            throw SindriError(.invalidArgument, "cannot read exclude file \(path): \(reason)", path: path)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SindriError(.invalidArgument, "exclude file \(path) is not UTF-8 text", path: path)

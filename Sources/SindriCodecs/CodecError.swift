@@ -2,7 +2,9 @@
 ///
 /// Every C return code that is not success is mapped to a `CodecError` at the call site, so a failure deep in a
 /// restore says "inflate (zlib) returned -3 at compressed byte 1048590: incorrect data check" rather than a bare
-/// integer. `kind` is the stable, matchable part; `message` is for people.
+/// integer. `kind` is the stable, matchable part; `message` is the library's detail, for logs and tests;
+/// `description` is what a user sees: one plain sentence that names the place in the file ("corrupt data in
+/// gzip member 3 at byte 2097187", "truncated after byte 5000: ..."), without type or library names.
 public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, independent of the library that noticed it.
     public enum Kind: String, Sendable, Equatable {
@@ -62,6 +64,10 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Offset in the compressed input at which the failure was detected, when the codec streams over a file.
     public var byteOffset: Int?
+    /// The gzip member (1-based, counted from the start of the input) the failure is in, when known.
+    public var member: Int?
+    /// The offset in the compressed input at which that member starts.
+    public var memberOffset: Int?
 
     /// Creates an error; codecs call this at the point where a C return code is mapped.
     public init(
@@ -76,11 +82,53 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
         self.byteOffset = byteOffset
     }
 
-    /// One line: operation, library, return code, offset and message.
-    public var description: String {
+    /// The same error seen from further out: `members` members and `bytes` bytes came before the
+    /// input this codec was given (a reader that handed only the tail of a file to a decoder).
+    public func shifted(members: Int, bytes: Int) -> CodecError {
+        var copy = self
+        copy.member = member.map { $0 + members }
+        copy.memberOffset = memberOffset.map { $0 + bytes }
+        copy.byteOffset = byteOffset.map { $0 + bytes }
+        return copy
+    }
+
+    /// One line for the operation, the library and its return code (for logs, never for users).
+    public var technicalDescription: String {
         var text = "\(operation) (\(library.rawValue))"
         if let returnCode { text += " returned \(returnCode)" }
         if let byteOffset { text += " at compressed byte \(byteOffset)" }
         return text + ": \(message) [\(kind.rawValue)]"
+    }
+
+    /// One plain sentence for a user: what is wrong and where in the file.
+    public var description: String {
+        let inMember = member.map { "gzip member \($0)" } ?? "a gzip member"
+        var at = memberOffset.map { ", which starts at byte \($0)" } ?? ""
+        if let byteOffset { at += memberOffset == nil ? " at byte \(byteOffset)" : " (detected at byte \(byteOffset))" }
+        switch kind {
+        case .notGzip:
+            return "not a gzip file"
+        case .notLZ4:
+            return "not an LZ4 file"
+        case .empty:
+            return "the archive is empty"
+        case .truncated:
+            let end = byteOffset.map { "truncated after \($0) bytes" } ?? "truncated"
+            guard let member else { return end }
+            return end + ": the input ends inside gzip member \(member)"
+                + (memberOffset.map { ", which starts at byte \($0)" } ?? "")
+        case .checksumMismatch:
+            return "corrupt data in \(inMember)\(at) (its checksum does not match)"
+        case .lengthMismatch:
+            return "corrupt data in \(inMember)\(at) (its length does not match)"
+        case .badHeader, .corruptData, .sizeMismatch:
+            return "corrupt data in \(inMember)\(at)"
+        case .trailingGarbage:
+            let after = member.map { " after gzip member \($0 - 1)" } ?? " after the last gzip member"
+            return "unexpected data\(after)" + (byteOffset.map { " at byte \($0)" } ?? "")
+                + ": the file is damaged or has something appended"
+        case .invalidArgument, .outputTooSmall, .outOfMemory, .invalidState, .libraryFailure:
+            return message
+        }
     }
 }

@@ -87,6 +87,10 @@ public final class GzipStreamDecoder {
         try checkUsable(operation: "GzipStreamDecoder.feed")
         do {
             try decode(chunk, output: output)
+        } catch let error as CodecError {
+            let error = located(error)
+            state = .failed
+            throw error
         } catch {
             state = .failed
             throw error
@@ -110,14 +114,30 @@ public final class GzipStreamDecoder {
                 kind: .empty, operation: "GzipStreamDecoder.finish", library: .sindri,
                 message: "the input is empty, not a gzip file", byteOffset: 0)
         case .awaitingSecondMagicByte, .inMember:
-            state = .failed
-            throw CodecError(
+            let error = located(CodecError(
                 kind: .truncated, operation: "GzipStreamDecoder.finish", library: .sindri,
                 message: "the input ends inside gzip member \(membersCompleted + 1), which started at byte "
-                    + "\(memberCompressedStart)", byteOffset: compressedBytesConsumed)
+                    + "\(memberCompressedStart)", byteOffset: compressedBytesConsumed))
+            state = .failed
+            throw error
         default:
             state = .finished
         }
+    }
+
+    /// `error` with the member it concerns: the one being decoded, or the one that would have
+    /// started where the bytes were not a gzip header.
+    private func located(_ error: CodecError) -> CodecError {
+        guard error.member == nil else { return error }
+        var error = error
+        error.member = membersCompleted + 1
+        switch state {
+        case .awaitingSecondMagicByte, .inMember:
+            error.memberOffset = memberCompressedStart
+        default:
+            error.memberOffset = error.byteOffset
+        }
+        return error
     }
 
     private func checkUsable(operation: String) throws(CodecError) {

@@ -105,7 +105,7 @@ struct BackupCommand: AsyncParsableCommand {
         let target = preview.archivePath ?? "standard output"
         reporter.summary(
             preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue),
-            text: "Dry run: would archive \(walk.regularFileCount) files, \(ByteCount.format(walk.regularFileBytes)) "
+            text: "Dry run: would archive \(ProgressFormat.count(walk.regularFileCount, "file")), \(ByteCount.format(walk.regularFileBytes)) "
                 + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
                 + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
         return status
@@ -135,11 +135,10 @@ struct BackupCommand: AsyncParsableCommand {
         }
         for warning in result.warnings { reporter.warning(warning) }
         let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
-        let ratio = result.totalBytes == 0 ? 0 : Double(result.sizeBytes) / Double(result.totalBytes) * 100
         let place = result.archivePath ?? "standard output"
-        var text = String(format: "Backup created: %@ (%d files, %@ -> %@, %.1f%%, %.1f s)",
-                          place, result.fileCount, ByteCount.format(result.totalBytes), ByteCount.format(result.sizeBytes),
-                          ratio, result.durationSeconds)
+        var text = String(format: "Backup created: %@ (%@, %@, %.1f s)",
+                          place, ProgressFormat.count(result.fileCount, "file"),
+                          ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds)
         if !result.warnings.isEmpty {
             text += "\nsindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete"
         }

@@ -50,14 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
               sindri bench --synthetic 500M --plot levels.svg
                   Also plot ratio against throughput.
 
-            Each gzip level is a real backup of the tree to a temporary file
-            (deleted after), so its byte count equals that of `sindri backup
-            --compression N` on the same tree; the archive is then inflated
-            once to time decompression. The lz4 row compresses the same tar
-            stream as an LZ4 frame. Bytes and ratios are deterministic for a
-            fixed tree; times, CPU and memory are not. The report estimates
-            how much of the tree is already-compressed data, which no level
-            shrinks.
+            Each gzip level is a real backup of the tree to a temporary file (deleted after), so its byte count equals that of `sindri backup --compression N` on the same tree; the archive is then inflated once to time decompression. The lz4 row compresses the same tar stream as an LZ4 frame. Bytes and ratios are deterministic for a fixed tree; times, CPU and memory are not. The report estimates how much of the tree is already-compressed data, which no level shrinks. The plot has a compression and a decompression panel.
             """
     )
 
@@ -79,14 +72,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("gzip levels to measure: 1-9, 1,6,9, 3.", valueName: "levels"))
     var levels: LevelList = LevelList(argument: "1-9")!
 
-    @Option(name: .long, help: ArgumentHelp("Runs per level; the report gives the median.", valueName: "n"))
-    var `repeat`: Int = 1
+    @Option(name: .long, help: ArgumentHelp("Runs per level; the report gives the median (one run is at the mercy of noise).", valueName: "n"))
+    var `repeat`: Int = 3
 
     @Flag(name: .long, help: "Leave out the lz4 row.")
     var noLz4 = false
 
-    @Option(name: .long, help: "Report format: text (like zstd -b), json, csv, markdown.")
-    var format: BenchFormat = .text
+    @Option(name: .long, help: "Report format: text (like zstd -b), json, csv, markdown (default: text; not with --json, whose summary carries the report).")
+    var format: BenchFormat?
 
     @Option(name: .long, help: ArgumentHelp("Also write an SVG plot of ratio against compression throughput.", valueName: "file"),
             completion: .file(extensions: ["svg"]))
@@ -102,6 +95,15 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         if home != nil && synthetic != nil { throw ValidationError("--home and --synthetic are mutually exclusive") }
         guard (1...100).contains(`repeat`) else { throw ValidationError("--repeat must be between 1 and 100, got \(`repeat`)") }
+        if outputOptions.json, let format {
+            throw ValidationError("--format \(format.rawValue) and --json are exclusive: with --json the report is the summary's details")
+        }
+        if let tempDir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: tempDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--temp-dir \(tempDir) is not an existing directory")
+            }
+        }
     }
 
     func run() async throws {
@@ -141,9 +143,12 @@ struct BenchCommand: AsyncParsableCommand {
             home: tree, treeSource: treeSource, profile: profile, levels: levels.levels, repeats: `repeat`,
             temporaryDirectory: temporary)
         configuration.includeLZ4 = !noLz4
+        let ticker = PhaseTicker(reporter: reporter)
+        defer { ticker.stop() }
         let report = try await CompressionBench.run(configuration) { step in
-            reporter.phase("[\(step.completed)/\(step.total)] \(step.description) ...")
+            ticker.set(step.number.map { "[\($0)/\(step.total)] \(step.description) ..." } ?? "\(step.description) ...")
         }
+        ticker.stop()
         reporter.progressLine?.finish()
         if let plot {
             let svg = BenchPlot.svg(report)
@@ -161,7 +166,7 @@ struct BenchCommand: AsyncParsableCommand {
         if reporter.json {
             reporter.emit(report.summaryEvent(exitCode: status.rawValue))
         } else {
-            reporter.writeText(try report.formatted(format), to: STDOUT_FILENO)
+            reporter.writeText(try report.formatted(format ?? .text), to: STDOUT_FILENO)
         }
         return status
     }

@@ -10,6 +10,8 @@ enum ExitStatus: Int32 {
     case verificationFailed = 4
     case restoreRolledBack = 5
     case rollbackFailed = 6
+    /// Another restore or rollback holds the home's lock (restic uses 11 for "failed to lock").
+    case locked = 11
     case usage = 64
     case interrupted = 130
     case terminated = 143
@@ -25,6 +27,7 @@ enum ExitStatus: Int32 {
           5    restore failed and was rolled back
           6    restore failed and rollback failed too (the message
                names the snapshot)
+          11   the home is locked by another restore or rollback
           64   usage error (bad option, missing or unusable path)
           130  interrupted by SIGINT (partial output removed)
           143  terminated by SIGTERM (partial output removed)
@@ -37,6 +40,7 @@ enum ExitStatus: Int32 {
         case .verificationFailed, .archiveCorrupt, .unsafeArchive: return .verificationFailed
         case .rolledBack: return .restoreRolledBack
         case .rollbackFailed: return .rollbackFailed
+        case .locked: return .locked
         default: return .failure
         }
     }

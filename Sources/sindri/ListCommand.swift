@@ -22,12 +22,7 @@ struct ListCommand: AsyncParsableCommand {
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
 
-            Members are printed as type and mode, uid/gid, size, modification
-            time (local) and path. Paths are escaped: control characters,
-            backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list
-            reads no more than it needs: it stops after the data members and
-            steps over blocks inside one file's content, so it does not check
-            the whole archive (sindri verify does).
+            Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). Members are always listed in the long format (like tar -tv).
             """
     )
 
@@ -36,10 +31,10 @@ struct ListCommand: AsyncParsableCommand {
     var archive: String
 
     @OptionGroup(title: "Output")
-    var outputOptions: OutputOptions
+    var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
-        let reporter = Reporter(command: "list", options: outputOptions)
+        let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
@@ -54,6 +49,9 @@ struct ListCommand: AsyncParsableCommand {
                         reporter.item(member.entry.listItemEvent, text: Self.memberLine(member.entry))
                     })
             }
+            if let manifest = listing.manifest, !manifest.checksum.isRealSHA256, !reporter.json, !reporter.quiet {
+                reporter.writeText(Self.streamedSummary(listing.summary), to: STDOUT_FILENO)
+            }
             reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))
             return .success
         }
@@ -65,24 +63,45 @@ struct ListCommand: AsyncParsableCommand {
         guard let manifest else {
             return "Archive:     \(name)\nManifest:    none (not a sindri archive; listing the tar members)"
         }
-        let stats = manifest.statistics
+        let known = { (text: String) in text.isEmpty ? "unknown" : text }
+        // The backup type and the profile are the same word for every archive we write.
+        let type = manifest.backupType == manifest.profile || manifest.backupType.isEmpty ? "" : " (type \(manifest.backupType))"
+        let streamed = !manifest.checksum.isRealSHA256
         var lines = [
             "Archive:     \(name)",
-            "Manifest:    version \(manifest.version), created \(manifest.createdAt) by \(manifest.createdBy)",
-            "Source:      \(manifest.source.instanceName) (provider \(manifest.source.provider), host \(manifest.source.hostname))",
-            "Profile:     \(manifest.profile) (\(manifest.backupType)), compression \(manifest.compression)",
-            "Contents:    \(stats.filesIncluded) files, \(ByteCount.format(stats.totalSizeBytes))"
-                + (stats.compressedSizeBytes > 0
-                    ? String(format: " -> %@ (ratio %.3f)", ByteCount.format(stats.compressedSizeBytes), stats.compressionRatio) : "")
-                + String(format: ", took %.1f s", stats.durationSeconds),
-            "Checksum:    \(manifest.checksum.algorithm) \(manifest.checksum.value)",
+            "Manifest:    version \(manifest.version), created \(known(manifest.createdAt)) by \(known(manifest.createdBy))",
+            "Source:      \(known(manifest.source.instanceName)) (provider \(known(manifest.source.provider)), host \(known(manifest.source.hostname)))",
+            "Profile:     \(known(manifest.profile))\(type), compression \(manifest.compression)",
         ]
+        if streamed {
+            lines.append("Checksum:    \(manifest.checksum.value) (figures of an archive written to a pipe follow the members)")
+        } else {
+            lines.append(contentsLine(manifest.statistics))
+            lines.append("Checksum:    \(manifest.checksum.algorithm) \(manifest.checksum.value)")
+        }
         if let extensions = manifest.extensions, !extensions.installed.isEmpty {
             lines.append("Extensions:  " + extensions.installed.map { name in
                 extensions.versions[name].map { "\(name) \($0)" } ?? name
             }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `Contents: 12 files, 1.2 MiB -> 300.0 KiB (ratio 0.244), took 1.3 s`: what is known of it.
+    static func contentsLine(_ stats: BackupStatistics) -> String {
+        var line = "Contents:    \(ProgressFormat.count(stats.filesIncluded, "file")), \(ByteCount.format(stats.totalSizeBytes))"
+        if stats.compressedSizeBytes > 0 {
+            line += String(format: " -> %@ (ratio %.3f)", ByteCount.format(stats.compressedSizeBytes), stats.compressionRatio)
+        }
+        if let duration = stats.durationSeconds { line += String(format: ", took %.1f s", duration) }
+        return line
+    }
+
+    /// The final figures of an archive written to a pipe, from its trailing summary (printed after
+    /// the members, where the summary sits in the archive).
+    static func streamedSummary(_ summary: BackupSummary?) -> String {
+        guard let summary else { return "Summary:     none (the archive ends before its .backup-summary.json)" }
+        return contentsLine(summary.statistics) + "\nChecksum:    sha256 \(summary.dataChecksum) (from .backup-summary.json)"
     }
 
     /// One member as `tar -tv` prints it: `drwxr-xr-x 1000/1000      0 2024-01-31 12:00 path/`.

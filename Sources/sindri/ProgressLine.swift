@@ -44,13 +44,14 @@ final class ProgressLine: @unchecked Sendable {
         }
     }
 
-    /// Draws `snapshot` unless the previous redraw was less than the minimum interval ago.
-    func update(_ snapshot: ProgressSnapshot) {
+    /// Draws `snapshot` unless the previous redraw was less than the minimum interval ago (or
+    /// `immediately`, for a phase change).
+    func update(_ snapshot: ProgressSnapshot, immediately: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return }
         let now = clock.now
-        if let lastDraw, now - lastDraw < minimumInterval { return }
+        if !immediately, let lastDraw, now - lastDraw < minimumInterval { return }
         lastDraw = now
         draw(ProgressFormat.line(snapshot, width: Self.terminalWidth(descriptor)))
     }
@@ -138,5 +139,51 @@ enum DescriptorWriter {
             offset += written
         }
         return true
+    }
+}
+
+/// A phase text that keeps moving: redrawn once a second with the time spent in it, so a long
+/// step without counters (a bench run) never looks frozen.
+final class PhaseTicker: @unchecked Sendable {
+    private let reporter: Reporter
+    private let lock = NSLock()
+    private var text = ""
+    private var since = ContinuousClock.now
+    private var timer: DispatchSourceTimer?
+
+    init(reporter: Reporter) {
+        self.reporter = reporter
+        guard reporter.progressLine != nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in self?.redraw() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    deinit { timer?.cancel() }
+
+    /// Shows `text` and restarts its clock.
+    func set(_ text: String) {
+        lock.lock()
+        self.text = text
+        since = .now
+        lock.unlock()
+        redraw()
+    }
+
+    /// Stops redrawing.
+    func stop() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func redraw() {
+        lock.lock()
+        let elapsed = ContinuousClock.now - since
+        let line = text.isEmpty ? "" : "\(text) \(ProgressFormat.duration(Double(elapsed.components.seconds)))"
+        lock.unlock()
+        guard !line.isEmpty else { return }
+        reporter.phase(line)
     }
 }

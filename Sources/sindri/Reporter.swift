@@ -10,7 +10,8 @@ import Glibc
 /// Commands hand it library events (`SindriEvent`) with the text to print in human mode; it
 /// decides where each goes:
 /// - JSON mode: every event as one line on the JSON stream (standard output, or standard error
-///   when standard output carries the archive); no other byte is written to that stream.
+///   when standard output carries the archive); no other byte is written to that stream. With
+///   `-q`, no `status` events: only items asked for, warnings, errors and the summary.
 /// - Text mode: items (`-v`, `--dry-run -v`, `list`) on standard output (standard error when it
 ///   carries the archive), warnings and errors on standard error, the summary on standard error
 ///   unless `-q`. The progress line, if any, is erased before each of them and redrawn after.
@@ -138,13 +139,14 @@ final class Reporter: @unchecked Sendable {
 
     /// Progress: the terminal line (throttled to 10/s) and, in JSON mode, a `status` event at
     /// most once a second (the first one at once).
-    func progress(_ snapshot: ProgressSnapshot) {
-        progressLine?.update(snapshot)
-        guard json else { return }
+    func progress(_ snapshot: ProgressSnapshot, immediately: Bool = false) {
+        progressLine?.update(snapshot, immediately: immediately)
+        // `--json -q`: errors, warnings and the summary only.
+        guard json, !quiet else { return }
         lock.lock()
         lastSnapshot = snapshot
         let now = clock.now
-        if let lastStatus, now - lastStatus < statusInterval {
+        if !immediately, let lastStatus, now - lastStatus < statusInterval {
             lock.unlock()
             return
         }
@@ -156,6 +158,7 @@ final class Reporter: @unchecked Sendable {
     /// A final `status` at the end of the work, so every JSON stream of a long command has one.
     func finalProgress(_ snapshot: ProgressSnapshot) {
         progressLine?.finish()
+        guard !quiet else { return }
         emit(snapshot.statusEvent(command: command))
     }
 
@@ -171,11 +174,14 @@ final class Reporter: @unchecked Sendable {
 
     /// The run's outcome: the `summary` event, or `text` on standard error unless `-q`. The
     /// progress line is erased first, for good.
-    func summary(_ event: SindriEvent, text: String) {
+    ///
+    /// `isReport`: the text is the command's answer (verify's report), so it goes to standard
+    /// output, where `sindri verify b.tgz | less` finds it.
+    func summary(_ event: SindriEvent, text: String, isReport: Bool = false) {
         progressLine?.finish()
         if json { return emit(event) }
         guard !quiet else { return }
-        writeText(text, to: STDERR_FILENO)
+        writeText(text, to: isReport ? STDOUT_FILENO : STDERR_FILENO)
     }
 
     /// A failure: the `exit_error` event, or `sindri: error: ...` on standard error.
@@ -217,12 +223,18 @@ final class Reporter: @unchecked Sendable {
 extension Reporter {
     /// The progress callback for reading an archive (restore, verify), or nil when nothing would
     /// show it: progress events go to the progress line and, with `--json`, the JSON stream.
-    func restoreProgress(since start: ContinuousClock.Instant, clock: ContinuousClock) -> (@Sendable (RestoreProgress) -> Void)? {
+    /// `readingLabel` names the reading phase (`verifying` for verify, where reading is all there is).
+    func restoreProgress(
+        since start: ContinuousClock.Instant, clock: ContinuousClock, readingLabel: String? = nil
+    ) -> (@Sendable (RestoreProgress) -> Void)? {
         guard progressLine != nil || json else { return nil }
         return { @Sendable progress in
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            self.progress(ProgressSnapshot(progress, elapsed: seconds))
+            var snapshot = ProgressSnapshot(progress, elapsed: seconds)
+            if progress.phase == .reading, let readingLabel { snapshot.phase = readingLabel }
+            // A phase change is drawn at once: the throttle would hide a short stage.
+            self.progress(snapshot, immediately: progress.phase != .reading)
         }
     }
 }

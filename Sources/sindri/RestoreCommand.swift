@@ -15,8 +15,7 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Restore a backup archive into the home directory.",
         discussion: """
-            The whole archive is checked (gzip CRCs, tar structure, manifest, every file's SHA256)
-            before anything in the home changes. System markers and .sindri/ are never written.
+            The whole archive is checked (gzip CRCs, tar structure, manifest, every file's SHA256) before anything in the home changes. System markers and .sindri/ are never written.
 
             MODES:
               safe   never touch an existing path; restore what is missing (default)
@@ -138,9 +137,9 @@ struct RestoreCommand: AsyncParsableCommand {
         }.joined(separator: ", ")
         let text: String
         if dryRun {
-            text = "Dry run: \(result.plan.count) paths planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed."
+            text = "Dry run: \(ProgressFormat.count(result.plan.count, "path")) planned (\(counts.isEmpty ? "nothing to do" : counts)); nothing was changed."
         } else {
-            var lines = "Restored \(result.restored) paths from \(archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts))."
+            var lines = "Restored \(ProgressFormat.count(result.restored, "path")) from \(archive == "-" ? "standard input" : archive) into \(homePath) in \(options.mode.rawValue) mode (\(counts.isEmpty ? "nothing to do" : counts))."
             if let snapshot = result.snapshotPath { lines += "\nPre-restore snapshot: \(homePath)/\(snapshot) (undo with: sindri rollback)" }
             text = lines
         }

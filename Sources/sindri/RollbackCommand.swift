@@ -11,8 +11,7 @@ struct RollbackCommand: AsyncParsableCommand {
         commandName: "rollback",
         abstract: "Undo an interrupted restore, or the most recent completed one.",
         discussion: """
-            Without --snapshot: undoes an unfinished (interrupted) restore if there is one, else the
-            most recent completed restore, returning the home to its state before it.
+            Without --snapshot: undoes an unfinished (interrupted) restore if there is one, else the most recent completed restore, returning the home to its state before it.
 
             EXAMPLES:
               sindri rollback --list

@@ -31,6 +31,9 @@ struct Sindri: AsyncParsableCommand {
               Sizes are bytes, times RFC 3339 (UTC), durations seconds; the summary
               carries dry_run and exit_code. The stream is standard output, or
               standard error when standard output carries the archive (backup -o -).
+              percent_done is a fraction from 0 to 1. -q leaves out status messages.
+              A path_bytes key (base64) gives a name's exact bytes when the path
+              shown is escaped or the name is not UTF-8.
             """,
         version: ArchiveBuilder.toolVersion,
         subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self, ListCommand.self, BenchCommand.self]
@@ -60,11 +63,22 @@ struct Sindri: AsyncParsableCommand {
             // A usage error is one line naming the problem (the usage text is one --help away).
             if code.rawValue == ExitStatus.usage.rawValue, !(error is ExitCode) {
                 let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-                printError("sindri: error: \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see sindri --help)")
+                printError("sindri: error: \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see \(helpCommand(arguments)))")
                 Foundation.exit(code.rawValue)
             }
             exit(withError: error)
         }
+    }
+
+    /// Where a usage error's reader finds the options: `sindri <command> --help` for the command
+    /// named in the arguments, else `sindri --help`.
+    static func helpCommand(_ arguments: [String]) -> String {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        for argument in arguments {
+            if argument == "--" { break }
+            if names.contains(argument) { return "sindri \(argument) --help" }
+        }
+        return "sindri --help"
     }
 
     /// Whether the arguments ask `backup` to write the archive to standard output (`-o -`).

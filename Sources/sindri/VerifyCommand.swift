@@ -8,10 +8,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check an archive as restore would, writing nothing.",
         discussion: """
-            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar
-            structure, the manifest (first member), every file's SHA256 against the archive's
-            checksum list, the archive checksum, and that no member is unsafe to restore.
-            Exits 0 only when the archive is intact, 4 when it is not.
+            Reads the whole archive: every gzip member's CRC32 and length, no trailing data, the tar structure, the manifest (first member), every file's SHA256 against the archive's checksum list, the archive checksum, and that no member is unsafe to restore. Exits 0 only when the archive is intact, 4 when it is not. The report always names every check.
 
             EXAMPLES:
               sindri verify ./backup.tar.gz
@@ -23,17 +20,17 @@ struct VerifyCommand: AsyncParsableCommand {
     var archive: String
 
     @OptionGroup(title: "Output")
-    var outputOptions: OutputOptions
+    var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
         let archive = self.archive
-        let reporter = Reporter(command: "verify", options: outputOptions)
+        let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
             let clock = ContinuousClock()
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
-            let callback = reporter.restoreProgress(since: start, clock: clock)
+            let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
             let report = try await RestoreManager().verify(archive: archive, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
@@ -53,7 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 for note in report.notes { text += "\n  note: \(note)" }
             }
             text += "\nOK"
-            reporter.summary(report.summaryEvent(archivePath: archive == "-" ? nil : archive, startedAt: started), text: text)
+            reporter.summary(report.summaryEvent(archivePath: archive == "-" ? nil : archive, startedAt: started), text: text, isReport: true)
             return .success
         }
     }

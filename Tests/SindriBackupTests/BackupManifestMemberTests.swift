@@ -59,7 +59,7 @@ struct BackupManifestMemberTests {
             #expect(manifest.statistics.compressedSizeBytes == final.compressedSize)
             #expect(manifest.statistics.filesIncluded == home.files)
             #expect(manifest.statistics.totalSizeBytes == home.bytes)
-            #expect(abs(manifest.statistics.durationSeconds - final.duration) <= 0.0005 * max(1, final.duration))
+            #expect(abs((manifest.statistics.durationSeconds ?? -1) - final.duration) <= 0.0005 * max(1, final.duration))
         }
     }
 }

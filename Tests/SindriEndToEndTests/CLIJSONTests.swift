@@ -29,7 +29,7 @@ struct CLIJSONTests {
         #expect(status["command"] as? String == "backup")
         #expect(status["total_files"] as? Int == 5)
         #expect((status["total_bytes"] as? Int ?? 0) > 3 << 20)
-        #expect(status["percent_done"] as? Double == 100)
+        #expect(status["percent_done"] as? Double == 1)
         #expect(status["seconds_elapsed"] is Double || status["seconds_elapsed"] is Int)
 
         let summary = try #require(stream.of("summary").last)

@@ -28,16 +28,17 @@ struct CLIProgressTests {
         let home = try Self.home(temp)
         let started = Date()
         let run = try Terminal.run([Sindri.binary, "backup", "--home", home, "-o", temp.path + "/a.tar.gz"],
-                                   environment: ["TERM": "xterm", "COLUMNS": "70"])
+                                   environment: ["TERM": "xterm", "COLUMNS": "100"])
         let elapsed = Date().timeIntervalSince(started)
         let output = run.stdoutText
         #expect(run.status == 0, "\(output)")
-        let lines = Self.redraws(output).filter { $0.contains("files") }
+        let lines = Self.redraws(output).filter { $0.contains("%") }
         #expect(!lines.isEmpty, "no progress line in: \(output.debugDescription)")
         for line in lines {
-            #expect(ProgressFormat.displayWidth(line) <= 69, "wider than the terminal: \(line)")
-            #expect(line.hasPrefix("["), "\(line)")
-            #expect(line.contains("%") && line.contains("files") && line.contains("error"), "\(line)")
+            #expect(ProgressFormat.displayWidth(line) <= 99, "wider than the terminal: \(line)")
+            // At 100 columns: elapsed time, phase, percentage, files, ETA, errors (see ProgressFormat.line).
+            #expect(line.hasPrefix("[") && line.contains("archiving"), "\(line)")
+            #expect(line.contains("%") && line.contains("files") && line.contains("ETA") && line.contains("error"), "\(line)")
         }
         #expect(Double(lines.count) <= elapsed * 10 + 2, "\(lines.count) redraws in \(elapsed) s")
         // The summary comes after an erase, on a clean line.
@@ -96,7 +97,7 @@ struct CLIProgressTests {
         let home = try Self.home(temp)
         let run = try Sindri.run(["backup", "--home", home, "-o", temp.path + "/a.tar.gz", "--progress", "always"])
         #expect(run.status == 0)
-        #expect(Self.redraws(run.stderr).contains { $0.contains("files") }, "\(run.stderr.debugDescription)")
+        #expect(Self.redraws(run.stderr).contains { $0.contains("archiving") && $0.contains("%") }, "\(run.stderr.debugDescription)")
         #expect(run.stdout.isEmpty)
     }
 }

@@ -18,8 +18,9 @@ struct VerifyTests {
         let before = try box.fullSnapshot()
         let result = try box.verify(archive)
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(!result.stderr.isEmpty, "verify should say what it checked")
-        #expect(result.stderr.lowercased().contains("checksum"), "the report should mention the checksums: \(result.stderr)")
+        // The report is verify's answer: on standard output.
+        #expect(!result.stdoutText.isEmpty, "verify should say what it checked")
+        #expect(result.stdoutText.lowercased().contains("checksum"), "the report should mention the checksums: \(result.stdoutText)")
         let after = try box.fullSnapshot()
         #expect(after == before, "verify wrote: \(after.differences(from: before))")
     }
@@ -31,7 +32,7 @@ struct VerifyTests {
         let before = try box.fullSnapshot()
         let result = try box.verify("-", stdin: try Data(contentsOf: URL(fileURLWithPath: archive)))
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(!result.stderr.isEmpty)
+        #expect(!result.stdoutText.isEmpty)
         #expect(try box.fullSnapshot() == before)
     }
 

@@ -25,6 +25,14 @@ public struct SourceInfo: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case instanceName = "instance_name", provider, hostname
     }
+
+    // Every field is optional on read: an older writer leaves out what it did not know.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        instanceName = try container.decodeIfPresent(String.self, forKey: .instanceName) ?? ""
+        provider = try container.decodeIfPresent(String.self, forKey: .provider) ?? ""
+        hostname = try container.decodeIfPresent(String.self, forKey: .hostname) ?? ""
+    }
 }
 
 /// The archive-level checksum (`checksum` object): the algorithm and its hex value, or
@@ -40,6 +48,15 @@ public struct ManifestChecksum: Codable, Sendable, Equatable {
 
     /// The placeholder the original tool always wrote, and ours writes for streamed output.
     public static let pendingValue = "pending"
+
+    enum CodingKeys: String, CodingKey { case algorithm, value }
+
+    // A missing algorithm is sha256 (the only one ever written); a missing value is `pending`.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        algorithm = try container.decodeIfPresent(String.self, forKey: .algorithm) ?? "sha256"
+        value = try container.decodeIfPresent(String.self, forKey: .value) ?? Self.pendingValue
+    }
 
     /// Whether `value` is a real SHA256 (64 lowercase hex digits).
     public var isRealSHA256: Bool {
@@ -58,9 +75,11 @@ public struct BackupStatistics: Codable, Sendable, Equatable {
     public var compressedSizeBytes: UInt64
     /// compressed / total (0 when unknown).
     public var compressionRatio: Double
-    public var durationSeconds: Double
+    /// How long the backup took; nil when the writer did not record it (the original tool omits
+    /// the key when it has no value).
+    public var durationSeconds: Double?
 
-    public init(filesIncluded: Int, totalSizeBytes: UInt64, compressedSizeBytes: UInt64, compressionRatio: Double, durationSeconds: Double) {
+    public init(filesIncluded: Int, totalSizeBytes: UInt64, compressedSizeBytes: UInt64, compressionRatio: Double, durationSeconds: Double?) {
         self.filesIncluded = filesIncluded
         self.totalSizeBytes = totalSizeBytes
         self.compressedSizeBytes = compressedSizeBytes
@@ -73,6 +92,18 @@ public struct BackupStatistics: Codable, Sendable, Equatable {
         case compressedSizeBytes = "compressed_size_bytes", compressionRatio = "compression_ratio"
         case durationSeconds = "duration_seconds"
     }
+
+    // The counts are known to any writer before it starts and are required; the figures known
+    // only at the end (compressed size, ratio, duration) may be missing: the original tool omits
+    // a key it has no value for. Missing sizes read as 0 (unknown), a missing duration as nil.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        filesIncluded = try container.decode(Int.self, forKey: .filesIncluded)
+        totalSizeBytes = try container.decode(UInt64.self, forKey: .totalSizeBytes)
+        compressedSizeBytes = try container.decodeIfPresent(UInt64.self, forKey: .compressedSizeBytes) ?? 0
+        compressionRatio = try container.decodeIfPresent(Double.self, forKey: .compressionRatio) ?? 0
+        durationSeconds = try container.decodeIfPresent(Double.self, forKey: .durationSeconds)
+    }
 }
 
 /// Extensions installed in the backed-up home (`extensions`), read from `workspace/.system`.
@@ -84,9 +115,25 @@ public struct ExtensionsInfo: Codable, Sendable, Equatable {
         self.installed = installed
         self.versions = versions
     }
+
+    enum CodingKeys: String, CodingKey { case installed, versions }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        installed = try container.decodeIfPresent([String].self, forKey: .installed) ?? []
+        versions = try container.decodeIfPresent([String: String].self, forKey: .versions) ?? [:]
+    }
 }
 
 /// The JSON manifest stored as the first member of every archive (the guide's "Manifest Format").
+///
+/// On read, what every writer knows before it starts is required: `version`, `created_at`,
+/// `created_by`, `profile` or `backup_type` (each stands for the other), `statistics` with
+/// `files_included` and `total_size_bytes`. What an older writer may not have had omits its key
+/// and takes a default, so such archives restore: `source` and its fields ("", shown as
+/// `unknown`), `checksum` (`pending`) and its `algorithm` (sha256), `compression` (gzip),
+/// `statistics.compressed_size_bytes` and `compression_ratio` (0, unknown),
+/// `statistics.duration_seconds` (nil), `extensions` and its fields.
 public struct BackupManifest: Codable, Sendable, Equatable {
     public var version: String
     public var backupType: String
@@ -123,6 +170,25 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         case source, profile, compression, checksum, statistics, extensions
     }
 
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(String.self, forKey: .version)
+        let backupType = try container.decodeIfPresent(String.self, forKey: .backupType)
+        let profile = try container.decodeIfPresent(String.self, forKey: .profile)
+        guard let either = profile ?? backupType else {
+            throw DecodingError.keyNotFound(CodingKeys.profile, DecodingError.Context(codingPath: [], debugDescription: "no profile"))
+        }
+        self.backupType = backupType ?? either
+        self.profile = profile ?? either
+        createdAt = try container.decode(String.self, forKey: .createdAt)
+        createdBy = try container.decode(String.self, forKey: .createdBy)
+        source = try container.decodeIfPresent(SourceInfo.self, forKey: .source) ?? SourceInfo(instanceName: "", provider: "", hostname: "")
+        compression = try container.decodeIfPresent(String.self, forKey: .compression) ?? "gzip"
+        checksum = try container.decodeIfPresent(ManifestChecksum.self, forKey: .checksum) ?? ManifestChecksum(value: ManifestChecksum.pendingValue)
+        statistics = try container.decode(BackupStatistics.self, forKey: .statistics)
+        extensions = try container.decodeIfPresent(ExtensionsInfo.self, forKey: .extensions)
+    }
+
     /// Pretty, key-sorted JSON (stable byte layout for the same values).
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -131,8 +197,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     }
 
     /// Parses a manifest; trailing whitespace (our fixed-size padding) is allowed.
+    ///
+    /// - Throws: `ManifestError`, whose description is one plain sentence (no decoder internals).
     public static func decode(_ bytes: some Collection<UInt8>) throws -> BackupManifest {
-        try JSONDecoder().decode(BackupManifest.self, from: Data(bytes))
+        do {
+            return try JSONDecoder().decode(BackupManifest.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw ManifestError(error)
+        }
     }
 
     /// The `created_at` format: RFC 3339, UTC, whole seconds.
@@ -186,5 +258,35 @@ public struct BackupSummary: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dataChecksum = "data_checksum", statistics, warnings
+    }
+}
+
+/// Why a manifest cannot be used, as one sentence a user can act on.
+public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+
+    /// Translates a decoder failure: which key is missing or has the wrong kind of value, or
+    /// that the text is not JSON at all. The coding path is written as `statistics.files_included`.
+    init(_ error: DecodingError) {
+        func key(_ path: [CodingKey], _ last: CodingKey? = nil) -> String {
+            let keys = (path + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let missing, let context):
+            description = "the manifest has no '\(key(context.codingPath, missing))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            description = context.codingPath.isEmpty
+                ? "the manifest is not a JSON object"
+                : "the manifest's '\(key(context.codingPath))' has the wrong kind of value"
+        case .dataCorrupted(let context):
+            description = context.codingPath.isEmpty
+                ? "the manifest is not valid JSON"
+                : "the manifest's '\(key(context.codingPath))' is not valid"
+        @unknown default:
+            description = "the manifest cannot be read"
+        }
     }
 }

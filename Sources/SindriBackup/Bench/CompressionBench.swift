@@ -46,8 +46,19 @@ public enum CompressionBench {
     /// What the bench is doing, for a progress display.
     public struct Step: Sendable {
         public var description: String
+        /// Runs finished before this step.
         public var completed: Int
         public var total: Int
+        /// The 1-based number of the run this step starts (`[number/total]`); nil for work
+        /// outside the counted runs (sampling the tree, the end).
+        public var number: Int?
+
+        public init(description: String, completed: Int, total: Int, number: Int? = nil) {
+            self.description = description
+            self.completed = completed
+            self.total = total
+            self.number = number
+        }
     }
 
     /// Runs the benchmark; `progress` is told about each run before it starts.
@@ -89,7 +100,8 @@ public enum CompressionBench {
             var input: UInt64 = 0
             for run in 1...configuration.repeats {
                 try Task.checkCancellation()
-                progress(Step(description: "gzip level \(level), run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns))
+                progress(Step(description: "gzip level \(level), run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns,
+                              number: completed + 1))
                 let archive = directory + "/level-\(level).tar.gz"
                 let builder = ArchiveBuilder(try base.withCompressionLevel(level))
                 let before = ResourceUsage.process()
@@ -123,7 +135,8 @@ public enum CompressionBench {
             var lz4Input: UInt64 = 0
             for run in 1...configuration.repeats {
                 try Task.checkCancellation()
-                progress(Step(description: "lz4, run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns))
+                progress(Step(description: "lz4, run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns,
+                              number: completed + 1))
                 let compressed = try await io.run { try lz4Compress(tarPath, to: framePath) }
                 compressTimes.append(compressed.seconds)
                 compressCPU.append(compressed.cpuSeconds)

@@ -25,6 +25,7 @@ extension WalkDecision {
         var item = SindriEvent.Item(
             action: included ? "include" : "exclude", path: PathBytes.display(path),
             type: entry?.kind.eventType ?? (isDirectory ? "directory" : nil), rule: rule)
+        item.pathBytes = PathBytes.exactBytesField(path)
         if let entry {
             if entry.kind == .regular { item.size = entry.size }
             item.mode = entry.mode
@@ -44,7 +45,8 @@ extension WalkDecision {
 extension BackupWarning {
     /// The `warning` event for this warning.
     public var event: SindriEvent {
-        .warning(SindriEvent.Warning(message: message, path: path.isEmpty ? nil : PathBytes.display(path)))
+        .warning(SindriEvent.Warning(
+            message: message, path: path.isEmpty ? nil : PathBytes.display(path), pathBytes: PathBytes.exactBytesField(path)))
     }
 }
 

@@ -20,10 +20,16 @@ public struct ProgressSnapshot: Sendable, Equatable {
     public var errors: Int
     /// The path being worked on, as raw bytes.
     public var currentPath: [UInt8]
+    /// What the command is doing (`archiving`, `reading`, `planning`, `snapshot`, `applying`,
+    /// `committing`); empty when it has a single phase.
+    public var phase: String
+    /// Whether the counters describe this phase (false for phases that report no per-file
+    /// progress, such as a restore's planning and commit: the line then shows only the phase).
+    public var counts: Bool
 
     public init(
         elapsed: Double, filesDone: Int, filesTotal: Int, bytesDone: UInt64, bytesTotal: UInt64,
-        bytesOut: UInt64? = nil, errors: Int = 0, currentPath: [UInt8] = []
+        bytesOut: UInt64? = nil, errors: Int = 0, currentPath: [UInt8] = [], phase: String = "", counts: Bool = true
     ) {
         self.elapsed = elapsed
         self.filesDone = filesDone
@@ -33,6 +39,8 @@ public struct ProgressSnapshot: Sendable, Equatable {
         self.bytesOut = bytesOut
         self.errors = errors
         self.currentPath = currentPath
+        self.phase = phase
+        self.counts = counts
     }
 
     /// A backup's progress report taken `elapsed` seconds after the start.
@@ -40,13 +48,17 @@ public struct ProgressSnapshot: Sendable, Equatable {
         self.init(
             elapsed: elapsed, filesDone: progress.filesDone, filesTotal: progress.filesTotal,
             bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, bytesOut: progress.compressedBytes,
-            errors: progress.warnings, currentPath: progress.currentPath)
+            errors: progress.warnings, currentPath: progress.currentPath, phase: "archiving")
     }
 
-    /// Percent of the bytes done (of the files when there are no bytes), 0-100.
-    public var percentDone: Double {
-        if bytesTotal > 0 { return min(100, Double(bytesDone) / Double(bytesTotal) * 100) }
-        if filesTotal > 0 { return min(100, Double(filesDone) / Double(filesTotal) * 100) }
+    /// Percent of the bytes done (of the files when there are no bytes), 0-100, for people.
+    public var percentDone: Double { fractionDone * 100 }
+
+    /// The share of the bytes done (of the files when there are no bytes), 0-1: the JSON
+    /// `percent_done`, a fraction as restic writes it.
+    public var fractionDone: Double {
+        if bytesTotal > 0 { return min(1, Double(bytesDone) / Double(bytesTotal)) }
+        if filesTotal > 0 { return min(1, Double(filesDone) / Double(filesTotal)) }
         return 0
     }
 
@@ -73,9 +85,11 @@ public struct ProgressSnapshot: Sendable, Equatable {
         .status(SindriEvent.Status(
             command: command, secondsElapsed: EventTime.seconds(elapsed),
             secondsRemaining: secondsRemaining.map(EventTime.seconds),
-            percentDone: (percentDone * 100).rounded() / 100, filesDone: filesDone, totalFiles: filesTotal,
+            percentDone: (fractionDone * 10_000).rounded() / 10_000, filesDone: filesDone, totalFiles: filesTotal,
             bytesDone: bytesDone, totalBytes: bytesTotal, bytesWritten: bytesOut, errorCount: errors,
-            currentPath: currentPath.isEmpty ? nil : PathBytes.display(currentPath)))
+            currentPath: currentPath.isEmpty ? nil : PathBytes.display(currentPath),
+            currentPathBytes: PathBytes.exactBytesField(currentPath),
+            phase: phase.isEmpty ? nil : phase))
     }
 }
 

@@ -3,9 +3,25 @@ import SindriArchive
 
 // The events `sindri restore`, `sindri verify` and `sindri rollback` report.
 
-/// How far stage 1 of a restore (all of `verify`) has read: file content bytes done against the
-/// manifest's `total_size_bytes`, files done against its `files_included`.
+/// The stages of a restore, as the progress line and the `status` event name them.
+public enum RestorePhase: String, Sendable, Equatable {
+    /// Stage 1: reading and checking the archive (all of `verify`); the only stage with counters.
+    case reading
+    /// Stage 2: deciding what happens to each path.
+    case planning
+    /// Stage 3: the pre-restore snapshot of what will be replaced.
+    case snapshot
+    /// Stage 4: the journaled renames into the home.
+    case applying
+    /// Stage 5: syncing and recording the commit.
+    case committing
+}
+
+/// How far a restore has come. In the reading phase (stage 1, all of `verify`): file content
+/// bytes done against the manifest's `total_size_bytes`, files done against its `files_included`;
+/// later phases only announce themselves.
 public struct RestoreProgress: Sendable, Equatable {
+    public var phase: RestorePhase
     public var filesDone: Int
     public var filesTotal: Int
     public var bytesDone: UInt64
@@ -13,7 +29,11 @@ public struct RestoreProgress: Sendable, Equatable {
     /// The member being read, as raw bytes.
     public var currentPath: [UInt8]
 
-    public init(filesDone: Int, filesTotal: Int, bytesDone: UInt64, bytesTotal: UInt64, currentPath: [UInt8] = []) {
+    public init(
+        phase: RestorePhase = .reading, filesDone: Int, filesTotal: Int, bytesDone: UInt64, bytesTotal: UInt64,
+        currentPath: [UInt8] = []
+    ) {
+        self.phase = phase
         self.filesDone = filesDone
         self.filesTotal = filesTotal
         self.bytesDone = bytesDone
@@ -27,7 +47,8 @@ extension ProgressSnapshot {
     public init(_ progress: RestoreProgress, elapsed: Double) {
         self.init(
             elapsed: elapsed, filesDone: progress.filesDone, filesTotal: progress.filesTotal,
-            bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, currentPath: progress.currentPath)
+            bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal, currentPath: progress.currentPath,
+            phase: progress.phase.rawValue, counts: progress.phase == .reading)
     }
 }
 
@@ -40,7 +61,9 @@ extension PlannedPath {
             let kept = "the current file is kept as \(PathBytes.display(backupPath))"
             message = message.map { "\($0); \(kept)" } ?? kept
         }
-        return .item(SindriEvent.Item(action: action.rawValue, path: PathBytes.display(path), message: message))
+        var item = SindriEvent.Item(action: action.rawValue, path: PathBytes.display(path), message: message)
+        item.pathBytes = PathBytes.exactBytesField(path)
+        return .item(item)
     }
 
     /// Whether the plan left this path alone because it differs from the backup.

@@ -1,4 +1,5 @@
 import Foundation
+import SindriArchive
 
 /// One message of the machine-readable stream that `sindri --json` writes, one JSON object per line.
 ///
@@ -11,16 +12,21 @@ import Foundation
 /// when they do not apply (never `null`). Sizes are bytes (integers), times are RFC 3339 strings in
 /// UTC, durations are seconds (numbers, millisecond precision), paths are escaped with
 /// `PathBytes.display` (valid UTF-8 kept; control characters, backslashes and invalid bytes as
-/// `\n`, `\\`, `\xNN`), so every path fits on one line whatever its bytes.
+/// `\n`, `\\`, `\xNN`), so every path fits on one line whatever its bytes. Whenever that rendering
+/// is not the name itself (the name is not valid UTF-8, or holds a character that was escaped), a
+/// `path_bytes` key (`current_path_bytes` in `status`) beside it holds the exact bytes in base64,
+/// so a script can still name the file: `jq -r '.path_bytes // empty' | base64 -d`.
 ///
 /// - `status`: periodic progress. `command`, `seconds_elapsed`, `seconds_remaining` (when it can be
-///   estimated), `percent_done` (0-100), `files_done`, `total_files`, `bytes_done`, `total_bytes`,
-///   `bytes_written` (output so far, e.g. compressed bytes), `error_count`, `current_path`.
+///   estimated), `percent_done` (a fraction, 0-1, as restic writes it), `phase` (what the command is
+///   doing: `archiving`, `reading`, `planning`, `snapshot`, `applying`, `committing`), `files_done`, `total_files`, `bytes_done`, `total_bytes`,
+///   `bytes_written` (output so far, e.g. compressed bytes), `error_count`, `current_path`,
+///   `current_path_bytes`.
 /// - `item`: one path's result, with `-v` or `--dry-run` (and each member for `list`). `action`
-///   (`include`, `exclude`, `list`, or a command's own verb), `path`, `type` (`file`, `directory`,
+///   (`include`, `exclude`, `list`, or a command's own verb), `path`, `path_bytes`, `type` (`file`, `directory`,
 ///   `symlink`, `hardlink`, `chardev`, `blockdev`, `fifo`, `other`), `rule` (what decided it),
 ///   `size`, `mode` (permission bits as an integer), `mtime`, `uid`, `gid`, `link_target`, `message`.
-/// - `warning`: a non-fatal problem. `message`, `path`.
+/// - `warning`: a non-fatal problem. `message`, `path`, `path_bytes`.
 /// - `summary`: the last message of a successful run (also with warnings). `command`, `dry_run`,
 ///   `exit_code`, then what applies: `files`, `members`, `total_bytes`, `archive_bytes`,
 ///   `archive_path`, `checksum_path`, `compression_ratio` (archive bytes / content bytes),
@@ -54,11 +60,13 @@ public enum SindriEvent: Sendable, Equatable, Codable {
         public var bytesWritten: UInt64?
         public var errorCount: Int
         public var currentPath: String?
+        public var currentPathBytes: String?
+        public var phase: String?
 
         public init(
             command: String, secondsElapsed: Double, secondsRemaining: Double? = nil, percentDone: Double,
             filesDone: Int, totalFiles: Int, bytesDone: UInt64, totalBytes: UInt64, bytesWritten: UInt64? = nil,
-            errorCount: Int = 0, currentPath: String? = nil
+            errorCount: Int = 0, currentPath: String? = nil, currentPathBytes: String? = nil, phase: String? = nil
         ) {
             self.command = command
             self.secondsElapsed = secondsElapsed
@@ -71,13 +79,15 @@ public enum SindriEvent: Sendable, Equatable, Codable {
             self.bytesWritten = bytesWritten
             self.errorCount = errorCount
             self.currentPath = currentPath
+            self.currentPathBytes = currentPathBytes
+            self.phase = phase
         }
 
         enum CodingKeys: String, CodingKey {
             case command, secondsElapsed = "seconds_elapsed", secondsRemaining = "seconds_remaining"
             case percentDone = "percent_done", filesDone = "files_done", totalFiles = "total_files"
             case bytesDone = "bytes_done", totalBytes = "total_bytes", bytesWritten = "bytes_written"
-            case errorCount = "error_count", currentPath = "current_path"
+            case errorCount = "error_count", currentPath = "current_path", currentPathBytes = "current_path_bytes", phase
         }
     }
 
@@ -85,6 +95,8 @@ public enum SindriEvent: Sendable, Equatable, Codable {
     public struct Item: Sendable, Equatable, Codable {
         public var action: String
         public var path: String
+        /// The exact bytes of the name, base64, when `path` is not the name itself (see the schema).
+        public var pathBytes: String?
         public var type: String?
         public var rule: String?
         public var size: UInt64?
@@ -114,7 +126,7 @@ public enum SindriEvent: Sendable, Equatable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case action, path, type, rule, size, mode, mtime, uid, gid, linkTarget = "link_target", message
+            case action, path, pathBytes = "path_bytes", type, rule, size, mode, mtime, uid, gid, linkTarget = "link_target", message
         }
     }
 
@@ -122,11 +134,15 @@ public enum SindriEvent: Sendable, Equatable, Codable {
     public struct Warning: Sendable, Equatable, Codable {
         public var message: String
         public var path: String?
+        public var pathBytes: String?
 
-        public init(message: String, path: String? = nil) {
+        public init(message: String, path: String? = nil, pathBytes: String? = nil) {
             self.message = message
             self.path = path
+            self.pathBytes = pathBytes
         }
+
+        enum CodingKeys: String, CodingKey { case message, path, pathBytes = "path_bytes" }
     }
 
     /// The outcome of a successful run.
@@ -267,5 +283,16 @@ public enum EventTime {
     /// Seconds rounded to milliseconds, so streams do not carry binary-fraction noise.
     public static func seconds(_ value: Double) -> Double {
         (value * 1000).rounded() / 1000
+    }
+}
+
+extension PathBytes {
+    /// The `path_bytes` value for a name: its bytes in base64 when `display` had to change it
+    /// (invalid UTF-8, or an escaped character), nil when the displayed path is the name itself.
+    public static func exactBytesField(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        let shown = display(bytes)
+        if Array(shown.utf8) == bytes { return nil }
+        return Data(bytes).base64EncodedString()
     }
 }

@@ -22,6 +22,7 @@ final class ArchiveByteSource {
     /// - Throws: `SindriError` `.invalidArgument` when the file cannot be opened or is a directory.
     init(path: String) throws {
         if path == "-" {
+            if isatty(STDIN_FILENO) == 1 { throw SindriError.standardInputIsTerminal }
             descriptor = STDIN_FILENO
             ownsDescriptor = false
             name = "standard input"
@@ -29,8 +30,7 @@ final class ArchiveByteSource {
             do {
                 descriptor = try Syscalls.openAt(AT_FDCWD, path, O_RDONLY)
             } catch let failure as Syscalls.Failure {
-                let reason = failure.errno == ENOENT ? "does not exist" : String(cString: strerror(failure.errno))
-                throw SindriError(.invalidArgument, "archive \(path): \(reason)", path: path, operation: failure.operation, errno: failure.errno)
+                throw SindriError.archiveCannotOpen(path, errno: failure.errno, operation: failure.operation)
             }
             ownsDescriptor = true
             name = path
@@ -40,9 +40,11 @@ final class ArchiveByteSource {
             seekable = true
             fileSize = UInt64(info.st_size)
         } else {
-            if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-                if ownsDescriptor { close(descriptor) }
-                throw SindriError(.invalidArgument, "archive \(path) is a directory", path: path)
+            // A pipe or a terminal streams; a directory or a device is no archive.
+            if ownsDescriptor, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) != S_IFIFO,
+               let refusal = SindriError.archiveNotAFile(path, mode: info.st_mode) {
+                close(descriptor)
+                throw refusal
             }
             seekable = false
             fileSize = nil
@@ -72,13 +74,14 @@ final class ArchiveByteSource {
         }
     }
 
-    /// Moves `count` bytes forward; returns false when the input ended first.
-    func skip(_ count: Int) throws -> Bool {
+    /// Moves `count` bytes forward; returns how many bytes there were to move over (less than
+    /// `count` when the input ended first).
+    func skip(_ count: Int) throws -> Int {
         if seekable {
             let position = lseek(descriptor, 0, SEEK_CUR)
             if position >= 0, let fileSize {
-                if UInt64(position) + UInt64(count) > fileSize { return false }
-                if lseek(descriptor, off_t(count), SEEK_CUR) >= 0 { return true }
+                if UInt64(position) + UInt64(count) > fileSize { return Int(fileSize - UInt64(position)) }
+                if lseek(descriptor, off_t(count), SEEK_CUR) >= 0 { return count }
             }
         }
         var remaining = count
@@ -86,9 +89,9 @@ final class ArchiveByteSource {
         while remaining > 0 {
             scratch.removeAll(keepingCapacity: true)
             let got = try read(upTo: min(remaining, 1 << 20), appendingTo: &scratch)
-            if got == 0 { return false }
+            if got == 0 { break }
             remaining -= got
         }
-        return true
+        return count - remaining
     }
 }

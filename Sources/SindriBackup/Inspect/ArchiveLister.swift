@@ -19,6 +19,9 @@ public struct ArchiveListing: Sendable {
     public var blocksSkipped = 0
     /// Whether the listing ended at the trailer (a sindri archive) rather than at the tar end marker.
     public var stoppedAtTrailer = false
+    /// The final figures of an archive written to standard output (`.backup-summary.json`), whose
+    /// manifest could not hold them.
+    public var summary: BackupSummary?
 }
 
 /// Lists an archive's manifest and members, reading no more of it than that takes.
@@ -54,9 +57,9 @@ public struct ArchiveLister: Sendable {
         do {
             try run(source: source, listing: &listing, onManifest: onManifest, onMember: onMember)
         } catch let error as CodecError {
-            throw SindriError(.archiveCorrupt, "\(source.name): not a readable .tar.gz: \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path)
         } catch let error as TarFormatError {
-            throw SindriError(.archiveCorrupt, "\(source.name): malformed tar stream: \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path)
         }
         return listing
     }
@@ -90,6 +93,10 @@ public struct ArchiveLister: Sendable {
         var manifestBytes: [UInt8] = []
         var manifestReported = false
         var contentEnd: UInt64?
+        // A streamed archive's manifest says `pending`: its final figures are in the trailer.
+        var wantsSummary = false
+        var collectingSummary = false
+        var summaryBytes: [UInt8] = []
 
         func reportManifest(_ manifest: BackupManifest?) throws {
             guard !manifestReported else { return }
@@ -113,10 +120,14 @@ public struct ArchiveLister: Sendable {
                 try reportManifest(nil)
                 if listing.manifest != nil,
                    entry.path == Array(CHECKSUMS_FILENAME.utf8) || entry.path == Array(SUMMARY_FILENAME.utf8) {
-                    // The trailer of an archive whose trailer blocks are not marked: the members are all known.
+                    // The trailer: the members are all known. Read on only for a streamed
+                    // archive's summary (it follows the checksum list).
                     listing.stoppedAtTrailer = true
-                    throw StopListing()
+                    guard wantsSummary else { throw StopListing() }
+                    collectingSummary = entry.path == Array(SUMMARY_FILENAME.utf8)
+                    return
                 }
+                if listing.stoppedAtTrailer { throw StopListing() }
                 listing.members += 1
                 if entry.kind == .regular {
                     listing.files += 1
@@ -127,12 +138,20 @@ public struct ArchiveLister: Sendable {
                 if collectingManifest, manifestBytes.count + bytes.count <= 1 << 20 {
                     manifestBytes.append(contentsOf: bytes)
                 }
+                if collectingSummary, summaryBytes.count + bytes.count <= 1 << 20 {
+                    summaryBytes.append(contentsOf: bytes)
+                }
             case .endOfEntry:
                 contentEnd = nil
+                if collectingSummary {
+                    listing.summary = try? JSONDecoder().decode(BackupSummary.self, from: Data(summaryBytes))
+                    throw StopListing()
+                }
                 if collectingManifest {
                     collectingManifest = false
                     let manifest = try? BackupManifest.decode(manifestBytes)
                     manifestBytes = []
+                    wantsSummary = manifest.map { !$0.checksum.isRealSHA256 } ?? false
                     try reportManifest(manifest)
                 }
             case .endOfArchive:
@@ -163,7 +182,7 @@ public struct ArchiveLister: Sendable {
                         BlockMemberHeader.parse(UnsafeRawBufferPointer(rebasing: raw[(fed - bufferStart)...]))
                     }
                     if let header {
-                        if header.kind == .trailer, manifestReported, listing.manifest != nil {
+                        if header.kind == .trailer, manifestReported, listing.manifest != nil, !wantsSummary {
                             listing.stoppedAtTrailer = true
                             break
                         }
@@ -174,8 +193,16 @@ public struct ArchiveLister: Sendable {
                             if header.compressedLength > inBuffer {
                                 buffer.removeAll(keepingCapacity: true)
                                 bufferStart = fed + inBuffer
-                                guard try source.skip(header.compressedLength - inBuffer) else {
-                                    throw SindriError(.archiveCorrupt, "\(source.name): truncated inside the block at byte \(fed)", path: path)
+                                let wanted = header.compressedLength - inBuffer
+                                let skipped = try source.skip(wanted)
+                                guard skipped == wanted else {
+                                    // Worded and located as the decoder would (verify and restore inflate this member).
+                                    var truncated = CodecError(
+                                        kind: .truncated, operation: "skip", library: .sindri,
+                                        message: "the input ends inside a skipped block", byteOffset: fed + inBuffer + skipped)
+                                    truncated.member = decoder.membersCompleted + listing.blocksSkipped + 1
+                                    truncated.memberOffset = fed
+                                    throw SindriError(.archiveCorrupt, "\(source.name): \(truncated)", path: path)
                                 }
                                 bufferStart = fed + header.compressedLength
                             }
@@ -232,6 +259,9 @@ public struct ArchiveLister: Sendable {
             }
         } catch is StopListing {
             // Reached the tar end marker or the trailer: everything after it is metadata.
+        } catch let error as CodecError {
+            // The decoder never saw the skipped blocks: count them back in.
+            throw error.shifted(members: listing.blocksSkipped, bytes: skippedTotal)
         }
         try reportManifest(nil)
         listing.compressedBytesRead = UInt64(fed)

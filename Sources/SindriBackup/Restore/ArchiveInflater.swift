@@ -132,7 +132,11 @@ final class ArchiveInflater {
             throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
         }
         if !framedToTheEnd {
-            // Streaming from here on: another tool's gzip, or damage that zlib will name.
+            // Streaming from here on: another tool's gzip, or damage that zlib will name. The
+            // decoder counts members and bytes from here; its errors are moved back to the
+            // file's own numbering, so every command names the same place.
+            let membersBefore = summary.gzipMembers
+            let bytesBefore = consumedBefore + start
             let decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { _ in summary.gzipMembers += 1 })
             do {
                 while true {
@@ -147,15 +151,9 @@ final class ArchiveInflater {
                 }
                 try decoder.finish()
             } catch let error as CodecError {
-                let message: String
-                if error.kind == .empty {
-                    message = "the archive is empty"
-                } else if error.kind == .notGzip && summary.gzipMembers > 0 {
-                    message = "unexpected data after the last gzip member (at byte \(summary.compressedBytes)): the file is damaged or has something appended"
-                } else {
-                    message = "the gzip stream is damaged: \(error.message)"
-                }
-                throw SindriError(.archiveCorrupt, "\(name): \(message)", path: name)
+                var located = error.shifted(members: membersBefore, bytes: bytesBefore)
+                if located.kind == .notGzip && membersBefore > 0 { located.kind = .trailingGarbage }
+                throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name)
             }
             summary.compressedBytes = consumedBefore
             return summary
@@ -173,7 +171,12 @@ final class ArchiveInflater {
         hasher.update(batch.compressed, ranges: dataRanges)
         for (index, member) in batch.members.enumerated() {
             if let failure = batch.failures[index] {
-                throw SindriError(.archiveCorrupt, "\(name): gzip member at byte \(batch.firstOffset + member.offset) is damaged: \((failure as? CodecError)?.message ?? "\(failure)")", path: name)
+                var located = (failure as? CodecError)
+                    ?? CodecError(kind: .corruptData, operation: "inflate", library: .sindri, message: "\(failure)")
+                located.member = summary.gzipMembers + 1
+                located.memberOffset = batch.firstOffset + member.offset
+                located.byteOffset = nil
+                throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name)
             }
             let output = batch.outputs[index]
             try output.withUnsafeBytes { try sink($0, output) }

@@ -74,6 +74,8 @@ final class ArchiveScanner {
     private var deliveredArray: [UInt8]?
     private var declaredBytes: UInt64 = 0
     private var memberCount = 0
+    /// The archive's name for messages (set by `scan`).
+    private var archiveName = ""
 
     /// Called once per inflated gzip member (after the manifest) with the file content read so far.
     var progress: (@Sendable (RestoreProgress) -> Void)?
@@ -97,6 +99,7 @@ final class ArchiveScanner {
     /// Reads `descriptor` to its end and returns the validated archive; throws a `SindriError`
     /// naming the first problem.
     func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
+        archiveName = name
         let inflater = ArchiveInflater(descriptor: descriptor, name: name)
         let inflated: ArchiveInflater.Summary
         var lanesFinished = false
@@ -174,7 +177,7 @@ final class ArchiveScanner {
 
     private func append(_ slice: UnsafeRawBufferPointer, to buffer: inout [UInt8], limit: Int, what: String) throws {
         guard buffer.count + slice.count <= limit else {
-            throw SindriError(.archiveCorrupt, "the archive's \(what) is implausibly large")
+            throw archiveError("the archive's \(what) is implausibly large", archiveName)
         }
         buffer.append(contentsOf: slice)
     }
@@ -182,7 +185,7 @@ final class ArchiveScanner {
     private func begin(_ entry: TarEntry, first: Bool) throws {
         if first {
             guard entry.path == Array(MANIFEST_FILENAME.utf8), entry.kind == .regular else {
-                throw SindriError(.archiveCorrupt, "the archive has no \(MANIFEST_FILENAME) as its first member")
+                throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", archiveName)
             }
             current = .manifest
             return
@@ -229,7 +232,7 @@ final class ArchiveScanner {
         case .regular:
             declaredBytes += entry.size
             if let availableBytes, !force, declaredBytes > availableBytes {
-                throw SindriError(.noSpace, "the archive declares \(declaredBytes) bytes of files, more than the \(availableBytes) bytes free on the home's filesystem")
+                throw SindriError(.noSpace, "the archive declares \(SindriError.size(declaredBytes)) of files, more than the \(SindriError.size(availableBytes)) free on the home's filesystem (--force skips this check)")
             }
             if ShellConfigMerger.mergedNames.contains(path), entry.size <= 1 << 20 { scanned.inlineContent = [] }
             currentLane = lanes.leastBusyLane()
@@ -280,7 +283,7 @@ final class ArchiveScanner {
         do {
             manifest = try BackupManifest.decode(manifestBytes)
         } catch {
-            throw SindriError(.archiveCorrupt, "the manifest does not parse: \(error)")
+            throw SindriError(.archiveCorrupt, "\(archiveName): \(error)", path: archiveName)
         }
         guard ManifestVersion(manifest!.version) != nil else {
             throw SindriError(.archiveCorrupt, "unknown manifest format version '\(manifest!.version)'")
@@ -288,7 +291,7 @@ final class ArchiveScanner {
         if let availableBytes, !force {
             let needed = manifest!.statistics.totalSizeBytes.multipliedReportingOverflow(by: 2)
             if needed.overflow || needed.partialValue > availableBytes {
-                throw SindriError(.noSpace, "not enough free space on the home's filesystem: the backup holds \(manifest!.statistics.totalSizeBytes) bytes, twice that is recommended, \(availableBytes) are free (--force skips this check)")
+                throw SindriError(.noSpace, "not enough free space on the home's filesystem: the backup holds \(SindriError.size(manifest!.statistics.totalSizeBytes)), twice that is recommended, \(SindriError.size(availableBytes)) are free (--force skips this check)")
             }
         }
     }

@@ -47,18 +47,20 @@ public struct RestoreManager: Sendable {
     }
 
     static func openArchive(_ archive: String) throws -> (Int32, String) {
-        if archive == "-" { return (STDIN_FILENO, "standard input") }
+        if archive == "-" {
+            if isatty(STDIN_FILENO) == 1 { throw SindriError.standardInputIsTerminal }
+            return (STDIN_FILENO, "standard input")
+        }
         do {
             let fd = try Syscalls.openAt(AT_FDCWD, archive, O_RDONLY)
             let info = try Syscalls.fileStatus(fd)
-            guard info.isRegular else {
+            if let refusal = SindriError.archiveNotAFile(archive, mode: info.st_mode) {
                 close(fd)
-                throw SindriError(.invalidArgument, "\(archive) is not a regular file", path: archive)
+                throw refusal
             }
             return (fd, archive)
         } catch let failure as Syscalls.Failure {
-            let reason = failure.errno == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(failure.errno))))"
-            throw SindriError(.invalidArgument, "archive \(archive) \(reason)", path: archive, operation: failure.operation, errno: failure.errno)
+            throw SindriError.archiveCannotOpen(archive, errno: failure.errno, operation: failure.operation)
         }
     }
 
@@ -127,6 +129,13 @@ public struct RestoreManager: Sendable {
         let scanned = try scanner.scan(fd, name: name)
         notes += scanned.report.notes
         phases.mark("read and check (stage 1)")
+        // Later stages only announce themselves: the counters stay at the read's totals.
+        func announce(_ phase: RestorePhase) {
+            let report = scanned.report
+            progress?(RestoreProgress(phase: phase, filesDone: report.regularFiles, filesTotal: report.regularFiles,
+                                      bytesDone: report.contentBytes, bytesTotal: report.contentBytes))
+        }
+        announce(.planning)
 
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
@@ -159,6 +168,7 @@ public struct RestoreManager: Sendable {
 
         // Stage 3: snapshot of exactly what will be replaced or modified.
         TestPause.reach("planned")
+        announce(.snapshot)
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }
         ownState.note(home: home)
         ownState.snapshot = RestoreSnapshot.fileName(identifier: identifier, codec: options.snapshotCodec)
@@ -185,8 +195,10 @@ public struct RestoreManager: Sendable {
         let restored: Int
         TestPause.reach("before-apply")
         do {
+            announce(.applying)
             restored = try applier.apply()
             phases.mark("apply")
+            announce(.committing)
             // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
             try transaction.commit()
             phases.mark("commit")

@@ -64,6 +64,35 @@ public struct SindriError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { message }
 
+    // MARK: Archive input, worded once for list, verify and restore
+
+    /// `-` was given while standard input is a terminal: refused at once, as GNU tar does,
+    /// rather than waiting for an archive that is never typed.
+    public static let standardInputIsTerminal = SindriError(
+        .invalidArgument, "refusing to read archive contents from terminal (pipe an archive into standard input, or name a file)")
+
+    /// The archive named on the command line cannot be opened (`errno` from `open`).
+    public static func archiveCannotOpen(_ path: String, errno: Int32, operation: String = "openat") -> SindriError {
+        let reason = errno == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(errno))))"
+        return SindriError(.invalidArgument, "archive \(path) \(reason)", path: path, operation: operation, errno: errno)
+    }
+
+    /// The archive named on the command line is a directory or another kind of file that is not
+    /// an archive (`mode` from `fstat`); nil when it is a regular file.
+    public static func archiveNotAFile(_ path: String, mode: mode_t) -> SindriError? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return SindriError(.invalidArgument, "archive \(path) is a directory", path: path)
+        default: return SindriError(.invalidArgument, "archive \(path) is not a regular file", path: path)
+        }
+    }
+
+    /// A size for messages: `1.5 GiB (1610612736 bytes)`, so free-space errors read at a glance
+    /// and still give the exact count.
+    public static func size(_ bytes: UInt64) -> String {
+        bytes < 1024 ? "\(bytes) bytes" : "\(ProgressFormat.bytes(bytes)) (\(bytes) bytes)"
+    }
+
     public static func == (a: SindriError, b: SindriError) -> Bool {
         a.code == b.code && a.message == b.message && a.path == b.path && a.errno == b.errno
     }
