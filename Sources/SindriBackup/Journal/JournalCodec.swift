@@ -24,6 +24,29 @@ public enum JournalCodec {
         return line
     }
 
+    /// How many steps other than attribute records a journal announces, counted on the raw lines
+    /// without decoding them (for `sindri rollback --list`, which shows it for every journal).
+    public static func countIntents(_ text: [UInt8]) -> Int {
+        let intent = Array("{\"type\":\"intent\"".utf8)
+        let attributes = Array("\"op\":\"setAttributes\"".utf8)
+        var count = 0
+        var lineStart = 0
+        while lineStart < text.count {
+            let newline = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+            // `<16 hex digits> <JSON>`
+            let json = lineStart + 17
+            if json + intent.count <= newline, text[json..<(json + intent.count)].elementsEqual(intent) {
+                let line = text[json..<newline]
+                let isAttributes = line.count >= attributes.count && (0...(line.count - attributes.count)).contains { offset in
+                    line[(json + offset)..<(json + offset + attributes.count)].elementsEqual(attributes)
+                }
+                if !isAttributes { count += 1 }
+            }
+            lineStart = newline + 1
+        }
+        return count
+    }
+
     /// The bytes of several records, to be appended with one `write`.
     public static func encode(_ records: [JournalRecord]) -> [UInt8] {
         var out: [UInt8] = []

@@ -179,19 +179,22 @@ final class RestoreApplier {
                 }, places: path)]
             }
             let staged = try stage(member)
-            return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
+            let placed = try EntryFingerprint.ofStaged(staged, in: staging, digest: member.kind == .regular ? member.digest : nil)
+            return [Pending(step: .placeNew(path: path, stagingName: staged, placed: placed), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
         case .overwrite, .merge:
             // The original's exact attributes (mtime to the nanosecond) go to the journal: the
             // snapshot's tar keeps whole seconds only.
             let original = try attributesStep(for: path)
             let aside = nextName("a")
             let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
+            let placed = try EntryFingerprint.ofStaged(
+                staged, in: staging, digest: step.planned.action != .merge && member.kind == .regular ? member.digest : nil)
             return original + [
                 Pending(step: .moveAside(path: path, asideName: aside), run: { [unowned self] in
                     let (parent, name) = try parentOf(path)
                     try withCPath(name) { source in try withCPath(aside) { try Syscalls.renameAt(parent, source, staging.asideDescriptor, $0) } }
                 }, places: nil),
-                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
+                Pending(step: .replace(path: path, stagingName: staged, placed: placed), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
             ]
         case .keepBackupAndOverwrite:
             guard let backup = step.planned.backupPath else { return [] }
@@ -199,6 +202,7 @@ final class RestoreApplier {
             // snapshot's tar keeps whole seconds only.
             let original = try attributesStep(for: path)
             let staged = try stage(member)
+            let placed = try EntryFingerprint.ofStaged(staged, in: staging, digest: member.kind == .regular ? member.digest : nil)
             return original + [
                 Pending(step: .keepBackup(path: path, backupPath: backup), run: { [unowned self] in
                     let (parent, name) = try parentOf(path)
@@ -210,7 +214,7 @@ final class RestoreApplier {
                         }
                     }
                 }, places: nil),
-                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
+                Pending(step: .replace(path: path, stagingName: staged, placed: placed), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
             ]
         default:
             return []

@@ -205,7 +205,7 @@ public struct RestoreManager: Sendable {
         }
         succeeded = true
         staging.remove()
-        RestoreRecovery.prune(home: home, keep: options.keepSnapshots)
+        RestoreRecovery.prune(home: home, keep: options.keepSnapshots, current: identifier)
         phases.mark("clean up")
         return result(restored: restored, snapshot: snapshot)
     }
@@ -234,46 +234,6 @@ public struct RestoreManager: Sendable {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss"
         var random = SystemRandomNumberGenerator()
         return "\(formatter.string(from: date))-\(String(random.next() & 0xFFFFFF, radix: 16))"
-    }
-}
-
-/// A pre-restore snapshot and the state of the restore it belongs to (`sindri rollback --list`).
-public struct RestoreSnapshotInfo: Sendable {
-    public var identifier: String
-    /// Relative to the home.
-    public var path: String
-    public var createdAt: Date
-    public var sizeBytes: UInt64
-    public var status: String
-}
-
-/// Undoes restores: the library behind `sindri rollback`.
-public struct RollbackManager: Sendable {
-    public let home: String
-
-    public init(home: String) { self.home = home }
-
-    /// The home's snapshots, oldest first.
-    public func list() async throws -> [RestoreSnapshotInfo] {
-        let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
-            let fd = try ArchiveBuilder.openHome(home)
-            defer { close(fd) }
-            return RestoreRecovery.snapshots(home: fd)
-        }
-    }
-
-    /// Undoes the unfinished restore if there is one, else the most recent completed one (or the
-    /// one whose snapshot id is given). Takes the home's restore lock.
-    public func rollback(snapshot: String?) async throws -> String {
-        let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
-            let fd = try ArchiveBuilder.openHome(home)
-            defer { close(fd) }
-            let lock = try HomeLock.acquire(home: fd)
-            defer { lock.release() }
-            return try RestoreRecovery.rollback(home: fd, identifier: snapshot)
-        }
     }
 }
 

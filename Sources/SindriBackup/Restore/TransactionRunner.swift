@@ -20,6 +20,12 @@ final class TransactionRunner {
     private(set) var rolledBackNow = false
     /// Undo records appended since the last write of the journal.
     private var undoneSinceFlush = 0
+    /// Directories the restore created that the rollback left in place, because files were
+    /// created in them during the restore (the user's, never deleted).
+    private(set) var leftInPlace: [String] = []
+    /// The first failure to write the journal during a rollback: the undo goes on (every undo
+    /// checks what is on disk), but the outcome cannot be recorded as complete.
+    private var journalFailure: String?
     /// Test seam: this many undo operations fail, as an I/O error would (set from
     /// SINDRI_TEST_FAIL_UNDOS for the restore's own rollback, never for a later recovery).
     var failingUndos = 0
@@ -109,7 +115,9 @@ final class TransactionRunner {
                 for record in records { journal.append(record) }
                 undoneSinceFlush += records.count
                 if undoneSinceFlush >= RestoreApplier.batchSize {
-                    try? journal.flush(durable: false)
+                    do { try journal.flush(durable: false) } catch {
+                        journalFailure = journalFailure ?? ((error as? SindriError)?.message ?? "\(error)")
+                    }
                     undoneSinceFlush = 0
                 }
                 rolledBackNow = true
@@ -118,7 +126,9 @@ final class TransactionRunner {
                         failingUndos -= 1
                         throw SindriError(.io, "injected undo failure (SINDRI_TEST_FAIL_UNDOS)")
                     }
-                    try RestoreRecovery.perform(planned.operation, home: home, staging: staging, snapshot: nil)
+                    if let left = try RestoreRecovery.perform(planned.operation, home: home, staging: staging) {
+                        leftInPlace.append(left)
+                    }
                     action = transaction.didUndo(planned.index)
                 } catch {
                     action = transaction.undoFailed(planned.index, reason: (error as? SindriError)?.message ?? "\(error)")
@@ -127,17 +137,35 @@ final class TransactionRunner {
                 try journal.truncate(to: length)
                 action = transaction.didTruncateJournal()
             case .finish(let records, let outcome):
-                // The undo renames reach the disk before the record that says they happened.
+                // The undo renames reach the disk before the record that says they happened; a
+                // record that cannot follow them there is not written, and the outcome says so
+                // (the next run's recovery repeats the undo, which checks what is on disk).
                 if !records.isEmpty {
                     rolledBackNow = true
-                    _ = sindri_syncfs(home)
-                    try? appendAndSync(records)
+                    if sindri_syncfs(home) != 0 {
+                        return notDurable(outcome, "syncfs of the home failed: \(String(cString: strerror(sindri_errno())))")
+                    }
+                    if let journalFailure { return notDurable(outcome, "writing the journal failed: \(journalFailure)") }
+                    do { try appendAndSync(records) } catch {
+                        return notDurable(outcome, "writing the journal failed: \((error as? SindriError)?.message ?? "\(error)")")
+                    }
                 }
                 return outcome
             case .invalid, .appendAndSync, .append, .recordIntentsThenPerform, .syncDirectoriesForCommit:
                 throw unexpected("a rollback step", action)
             }
         }
+    }
+
+    /// A rollback whose end could not be made durable is reported as failed: the home may look
+    /// rolled back, but a crash now could undo part of that.
+    private func notDurable(_ outcome: TransactionOutcome, _ reason: String) -> TransactionOutcome {
+        var failures: [UndoFailure] = []
+        if case .rollbackFailed(let earlier) = outcome { failures = earlier }
+        let step = transaction.steps.first ?? .setAttributes(path: [], previous: FileAttributes(mode: 0, uid: 0, gid: 0, mtimeSeconds: 0, mtimeNanoseconds: 0))
+        failures.append(UndoFailure(index: 0, step: step, operation: .restoreAttributes(path: [], attributes: FileAttributes(mode: 0, uid: 0, gid: 0, mtimeSeconds: 0, mtimeNanoseconds: 0), condition: .always),
+                                    reason: "the rollback could not be made durable (\(reason)); the home may be partially rolled back: run sindri rollback"))
+        return .rollbackFailed(failures)
     }
 
     private func appendAndSync(_ records: [JournalRecord]) throws {
