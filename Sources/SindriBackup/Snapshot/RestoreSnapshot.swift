@@ -45,6 +45,9 @@ enum RestoreSnapshot {
         let sink = try SnapshotSink(descriptor: fd, codec: codec)
         var lookups = DirectoryCache(homeDescriptor: home)
         defer { lookups.closeAll() }
+        // Paths of files with several links already written, by (device, inode): the next link
+        // is written as a tar hard link to it, so a rollback gives back one inode, not copies.
+        var linked: [[UInt64]: [UInt8]] = [:]
         for path in paths {
             let (parentFD, problem) = lookups.parent(of: path)
             guard problem == nil, parentFD >= 0 else { continue }
@@ -56,7 +59,17 @@ enum RestoreSnapshot {
                 entry.kind = .symbolicLink
                 entry.linkTarget = (try? withCPath(name) { try Syscalls.readLinkAt(parentFD, $0) }) ?? []
                 try sink.write(TarHeaderEncoder.encode(entry))
+            } else if info.isRegular, info.st_nlink > 1, let first = linked[[UInt64(info.st_dev), UInt64(info.st_ino)]] {
+                entry.kind = .hardLink
+                entry.linkTarget = first
+                try sink.write(TarHeaderEncoder.encode(entry))
+            } else if info.fileType == S_IFIFO {
+                // A FIFO the restore replaces is parked and deleted at commit like a file: only
+                // the snapshot can give it back.
+                entry.kind = .fifo
+                try sink.write(TarHeaderEncoder.encode(entry))
             } else if info.isRegular {
+                if info.st_nlink > 1 { linked[[UInt64(info.st_dev), UInt64(info.st_ino)]] = path }
                 let file = try withCPath(name) { try Syscalls.openAt(parentFD, $0, O_RDONLY | O_NOFOLLOW) }
                 defer { close(file) }
                 entry.size = UInt64(info.st_size)
