@@ -197,6 +197,54 @@ struct RollbackThreeWayTests {
         }
     }
 
+    static func homeTime(_ home: String) throws -> String {
+        try Shell.python("import os, sys; st = os.stat(sys.argv[1]); print(st.st_mtime_ns, oct(st.st_mode))", [home]).stdoutText
+    }
+
+    @Test("SIGKILL during a restore, then sindri rollback: the home directory's own mtime is back too")
+    func homeTimeAfterCrashRecovery() throws {
+        let temp = try TemporaryDirectory("rb-hometime")
+        let (_, target, archive) = try TransactionCrashTests.makeHomes(temp, files: 400)
+        // `.sindri` exists already, as after any earlier restore: creating it is not the restore's change.
+        try FileManager.default.createDirectory(atPath: target + "/.sindri", withIntermediateDirectories: false)
+        // The restore creates a top-level entry (workspace), which changes the home's mtime.
+        try FileManager.default.removeItem(atPath: target + "/workspace")
+        try "x\n".write(toFile: target + "/top-level-file", atomically: false, encoding: .utf8)
+        #expect(try Shell.run(["touch", "-d", "2001-02-03 04:05:06.123456789", target]).status == 0)
+        let before = try Self.homeTime(target)
+        let tree = try TransactionCrashTests.treeState(target)
+        let reference = temp.path + "/reference"
+        #expect(try Shell.run(["cp", "-a", target, reference]).status == 0)
+        let started = Date()
+        #expect(try Sindri.run(["restore", archive, "--home", reference, "--mode", "full", "--no-interactive"]).status == 0)
+        let duration = Date().timeIntervalSince(started)
+        // Stopped part way through applying (where a crash leaves the home changed): by an
+        // injected failure whose own rollback fails too, and by SIGKILL late in the restore.
+        for point in 0..<3 {
+            if point < 2 {
+                let failed = try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"],
+                                            environment: ["SINDRI_TEST_FAIL_AFTER_STEPS": point == 0 ? "40" : "300", "SINDRI_TEST_FAIL_UNDOS": "1000000"])
+                #expect(failed.status == 6, "\(failed.stderr)")
+                // (The failed restore puts the home's times back itself; the retry below removes
+                // `workspace` again, which moves them, and must put them back once more.)
+            } else {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: Sindri.binary)
+                process.arguments = ["restore", archive, "--home", target, "--mode", "full", "--no-interactive"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                usleep(useconds_t(duration * 0.9 * 1_000_000))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let rollback = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
+            #expect(rollback.status == 0, "point \(point): \(rollback.stderr)")
+            #expect(try TransactionCrashTests.treeState(target) == tree, "point \(point)")
+            #expect(try Self.homeTime(target) == before, "point \(point): the home's own mtime or mode differs")
+        }
+    }
+
     @Test("--snapshot matches an id exactly or by an unambiguous prefix, and refuses an ambiguous one")
     func snapshotPrefix() throws {
         let temp = try TemporaryDirectory("rb-prefix")
