@@ -105,7 +105,14 @@ struct RollbackCommand: AsyncParsableCommand {
                 return answer == "y" || answer == "yes"
             }
         }
-        let report = try await manager.rollback(snapshot: snapshot, dryRun: dryRun, confirm: confirm, progress: progress)
+        let report: RollbackReport
+        do {
+            report = try await manager.rollback(snapshot: snapshot, dryRun: dryRun, confirm: confirm, progress: progress)
+        } catch is CancellationError {
+            // Said before the generic interruption line: what state the home is in, and what to do.
+            if !reporter.json { reporter.writeText("sindri: the rollback was stopped part way; nothing was lost: run sindri rollback again to finish it", to: STDERR_FILENO) }
+            throw CancellationError()
+        }
         summary.durationSeconds = EventTime.seconds(Date().timeIntervalSince(started))
         summary.files = report.undone.count + report.restored.count
         summary.details = report.detailsValue

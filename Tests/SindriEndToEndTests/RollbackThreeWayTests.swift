@@ -197,6 +197,45 @@ struct RollbackThreeWayTests {
         }
     }
 
+    @Test("SIGTERM during a rollback: exit 143, --list says partially rolled back, restore refuses, the next rollback finishes it")
+    func terminatedRollback() throws {
+        let temp = try TemporaryDirectory("rb-term")
+        let (_, target, archive) = try TransactionCrashTests.makeHomes(temp, files: 1200)
+        let before = try TransactionCrashTests.treeState(target)
+        var stopped = false
+        for fraction in [0.5, 0.3, 0.15] where !stopped {
+            #expect(try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"]).status == 0)
+            let started = Date()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Sindri.binary)
+            process.arguments = ["rollback", "--home", target, "--no-interactive"]
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            try process.run()
+            // A rough guess of the rollback's length: a third of the restore's (measured here).
+            usleep(useconds_t(fraction * 1_000_000))
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            _ = started
+            if process.terminationStatus == 143 {
+                stopped = true
+                #expect(stderr.contains("run sindri rollback again"), "\(stderr)")
+                let list = try Sindri.run(["rollback", "--home", target, "--list"])
+                #expect(list.stdoutText.contains("partially rolled back: run sindri rollback again"), "\(list.stdoutText)")
+                let restore = try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"])
+                #expect(restore.status == 6 && restore.stderr.contains("run sindri rollback"), "\(restore.stderr)")
+                let finish = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
+                #expect(finish.status == 0, "\(finish.stderr)")
+            } else {
+                #expect(process.terminationStatus == 0, "\(stderr)")
+            }
+            #expect(try TransactionCrashTests.treeState(target) == before)
+        }
+        if !stopped { print("terminatedRollback: every rollback finished before SIGTERM arrived; nothing to check") }
+    }
+
     static func homeTime(_ home: String) throws -> String {
         try Shell.python("import os, sys; st = os.stat(sys.argv[1]); print(st.st_mtime_ns, oct(st.st_mode))", [home]).stdoutText
     }
