@@ -236,6 +236,24 @@ struct RollbackThreeWayTests {
         if !stopped { print("terminatedRollback: every rollback finished before SIGTERM arrived; nothing to check") }
     }
 
+    @Test("on a terminal, rollback asks first with the counts; no changes nothing, yes rolls back",
+          .enabled(if: Terminal.isAvailable, "needs script(1)"))
+    func asksOnATerminal() throws {
+        let temp = try TemporaryDirectory("rb-ask")
+        let archive = try Self.smallBackup(temp)
+        let home = temp.sub("H")
+        #expect(try Sindri.run(["restore", archive, "--home", home]).status == 0)
+        #expect(try Shell.run(["sh", "-c", "echo edit >> '\(home)/.gitconfig'"]).status == 0)
+        let command = [Sindri.binary, "rollback", "--home", home].map(Terminal.quote).joined(separator: " ")
+        let no = try Shell.run(["script", "-qec", command, "/dev/null"], stdin: Data("n\n".utf8))
+        #expect(no.stdoutText.contains("removed") && no.stdoutText.contains("1 changed since the restore kept") && no.stdoutText.contains("[y/N]"), "\(no.stdoutText)")
+        #expect(no.stdoutText.contains("cancelled"), "\(no.stdoutText)")
+        #expect(FileManager.default.fileExists(atPath: home + "/workspace/projects/app/main.c"), "a refusal changes nothing")
+        let yes = try Shell.run(["script", "-qec", command, "/dev/null"], stdin: Data("y\n".utf8))
+        #expect(yes.stdoutText.contains("rolled back ("), "\(yes.stdoutText)")
+        #expect(!FileManager.default.fileExists(atPath: home + "/workspace/projects/app/main.c"))
+    }
+
     static func homeTime(_ home: String) throws -> String {
         try Shell.python("import os, sys; st = os.stat(sys.argv[1]); print(st.st_mtime_ns, oct(st.st_mode))", [home]).stdoutText
     }
