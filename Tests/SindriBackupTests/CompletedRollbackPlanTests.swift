@@ -95,6 +95,10 @@ import Testing
         let bytes = JournalCodec.encode(records)
         #expect(try JournalCodec.decode(bytes) == records)
         #expect(JournalCodec.countIntents(bytes) == 3)
+        let mixed: [JournalRecord] = [.begin(Self.header), .intent(index: 0, step: .setAttributes(path: [], previous: Self.attributes)),
+                                      .intent(index: 1, step: .createDirectory(path: Self.b("d"))), .intent(index: 2, step: .moveAside(path: Self.b("f"), asideName: Self.b("a"))),
+                                      .intent(index: 3, step: .replace(path: Self.b("f"), stagingName: Self.b("s"))), .done(index: 0)]
+        #expect(JournalCodec.countIntents(JournalCodec.encode(mixed)) == 2, "createDirectory and replace; not attributes nor parking")
         let old = Array(#"{"op":"placeNew","path":"Zg==","staging":"czA="}"#.utf8)
         let step = try JSONDecoderHelper.decode(JournalStep.self, old)
         #expect(step == .placeNew(path: Self.b("f"), stagingName: Self.b("s0"), placed: nil))

@@ -274,7 +274,12 @@ enum RestoreRecovery {
             }
             let path = RestoreSnapshot.directory + "/" + header.snapshotName
             let info = try? Syscalls.lstatAt(home, path)
-            let paths = history.map { Set($0.steps.map(\.path)).count } ?? JournalCodec.countIntents(stored.bytes)
+            let paths = history.map { $0.steps.filter { step in
+                switch step {
+                case .placeNew, .replace, .createDirectory: true
+                default: false
+                }
+            }.count } ?? JournalCodec.countIntents(stored.bytes)
             result.append(RestoreSnapshotInfo(
                 identifier: header.transactionID, path: path, createdAt: Date(timeIntervalSince1970: TimeInterval(header.createdAt)),
                 sizeBytes: info.map { UInt64($0.st_size) } ?? 0, status: label, archive: header.archive, pathCount: paths))
