@@ -224,6 +224,9 @@ struct RollbackThreeWayTests {
                 #expect(stderr.contains("run sindri rollback again"), "\(stderr)")
                 let list = try Sindri.run(["rollback", "--home", target, "--list"])
                 #expect(list.stdoutText.contains("partially rolled back: run sindri rollback again"), "\(list.stdoutText)")
+                // While a run holds the home's lock, the same journal reads "rolling back".
+                let busy = try Shell.run(["flock", target + "/.sindri/lock", Sindri.binary, "rollback", "--home", target, "--list"])
+                #expect(busy.stdoutText.contains("\trolling back\t"), "\(busy.stdoutText) \(busy.stderr)")
                 let restore = try Sindri.run(["restore", archive, "--home", target, "--mode", "full", "--no-interactive"])
                 #expect(restore.status == 6 && restore.stderr.contains("run sindri rollback"), "\(restore.stderr)")
                 let finish = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
