@@ -190,7 +190,9 @@ public struct RestoreManager: Sendable {
                     FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
                     FileTree.removeTree(home, snapshot)
                 }
-                throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
+                // Directories that gained the user's files during the restore stay, and are named.
+                let left = transaction.leftInPlace.isEmpty ? "" : "; " + RestoreRecovery.leftNote(transaction.leftInPlace)
+                throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore\(left)")
             case .commitUncertain:
                 // The commit record may have reached the disk: undoing now could leave a half-undone
                 // home behind a journal that says committed. The complete restore stays in place.
