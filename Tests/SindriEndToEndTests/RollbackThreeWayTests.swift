@@ -359,10 +359,11 @@ struct RollbackThreeWayTests {
             (["restore", archive, "--home", home, "--dry-run"], "--keep-snapshots", []),
             (["bench", "--home", temp.path + "/source", "--temp-dir", temp.path, "--levels", "1"], "--repeat", []),
             (["bench", "--home", temp.path + "/source", "--temp-dir", temp.path], "--levels", []),
+            (["bench", "--home", temp.path + "/source", "--temp-dir", temp.path, "--levels", "1"], "--seed", ["0"]),
         ]
         try FileManager.default.createDirectory(atPath: temp.path + "/out", withIntermediateDirectories: true)
         for item in cases {
-            for value in ["0", "-1", "99999999999999999999999", "9223372036854775807", "abc", ""] {
+            for value in ["0", "-1", "99999999999999999999999", "9223372036854775807", "abc", "", "99999999999T", "17179869184G"] {
                 let run = try Sindri.run(item.prefix + ["\(item.option)=\(value)"])
                 #expect(run.status == 64 || run.status == 0, "\(item.option)=\(value): exit \(run.status): \(run.stderr)")
                 #expect(run.status < 128, "\(item.option)=\(value) crashed")
