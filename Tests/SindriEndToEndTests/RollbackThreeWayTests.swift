@@ -188,6 +188,7 @@ struct RollbackThreeWayTests {
             process.waitUntilExit()
             let list = try Sindri.run(["rollback", "--home", target, "--list"])
             let last = list.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+            print("killed rollback, point \(point): \(last.split(separator: "\t").dropFirst(4).first ?? "")")
             #expect(last.contains("partially rolled back") || last.contains("\trolled back\t") || last.contains("\tcommitted\t"), "\(last)")
             let finish = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
             #expect(finish.status == 0, "point \(point): \(finish.stderr)")
