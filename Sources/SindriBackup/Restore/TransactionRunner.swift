@@ -92,14 +92,16 @@ final class TransactionRunner {
     /// After a failure while applying or committing: undoes every recorded step, newest first,
     /// and records the outcome. Returns `.rolledBack`, `.rollbackFailed`, or `.commitUncertain`
     /// when the failure was in writing the commit record itself (then nothing is undone).
-    /// Throws only for a bug (an event the machine refuses).
+    /// Throws for a bug (an event the machine refuses), and when the end of the rollback cannot
+    /// be made durable (`rollbackFailed`: syncfs or the journal write failed).
     func rollBack(reason: String) throws -> TransactionOutcome {
         try run(transaction.fail(reason: reason))
     }
 
     /// Takes over an unfinished journal found on disk and rolls its transaction back (cutting a
     /// torn tail off first). Returns the outcome; `rolledBackNow` tells whether it rolled back.
-    /// Throws if the torn tail cannot be cut off (nothing was undone then).
+    /// Throws if the torn tail cannot be cut off (nothing was undone then), or when the end of
+    /// the rollback cannot be made durable.
     func recover(_ decoded: DecodedJournal) throws -> TransactionOutcome {
         try run(transaction.recover(from: decoded))
     }
@@ -143,11 +145,11 @@ final class TransactionRunner {
                 if !records.isEmpty {
                     rolledBackNow = true
                     if sindri_syncfs(home) != 0 {
-                        return notDurable(outcome, "syncfs of the home failed: \(String(cString: strerror(sindri_errno())))")
+                        return try notDurable(outcome, "syncfs of the home failed: \(String(cString: strerror(sindri_errno())))")
                     }
-                    if let journalFailure { return notDurable(outcome, "writing the journal failed: \(journalFailure)") }
+                    if let journalFailure { return try notDurable(outcome, "writing the journal failed: \(journalFailure)") }
                     do { try appendAndSync(records) } catch {
-                        return notDurable(outcome, "writing the journal failed: \((error as? SindriError)?.message ?? "\(error)")")
+                        return try notDurable(outcome, "writing the journal failed: \((error as? SindriError)?.message ?? "\(error)")")
                     }
                 }
                 return outcome
@@ -157,15 +159,13 @@ final class TransactionRunner {
         }
     }
 
-    /// A rollback whose end could not be made durable is reported as failed: the home may look
-    /// rolled back, but a crash now could undo part of that.
-    private func notDurable(_ outcome: TransactionOutcome, _ reason: String) -> TransactionOutcome {
-        var failures: [UndoFailure] = []
-        if case .rollbackFailed(let earlier) = outcome { failures = earlier }
-        let step = transaction.steps.first ?? .setAttributes(path: [], previous: FileAttributes(mode: 0, uid: 0, gid: 0, mtimeSeconds: 0, mtimeNanoseconds: 0))
-        failures.append(UndoFailure(index: 0, step: step, operation: .restoreAttributes(path: [], attributes: FileAttributes(mode: 0, uid: 0, gid: 0, mtimeSeconds: 0, mtimeNanoseconds: 0), condition: .always),
-                                    reason: "the rollback could not be made durable (\(reason)); the home may be partially rolled back: run sindri rollback"))
-        return .rollbackFailed(failures)
+    /// A rollback whose end could not be made durable is an error, not an outcome: the home may
+    /// look rolled back, but a crash now could undo part of that, so the record saying it is
+    /// done is not written and the next run repeats the undo (which checks what is on disk).
+    private func notDurable(_ outcome: TransactionOutcome, _ reason: String) throws -> TransactionOutcome {
+        var earlier = ""
+        if case .rollbackFailed(let failures) = outcome { earlier = "; also: " + UndoFailure.summary(failures) }
+        throw SindriError(.rollbackFailed, "the rollback could not be made durable (\(reason)); the home may be partially rolled back: run sindri rollback\(earlier)")
     }
 
     private func appendAndSync(_ records: [JournalRecord]) throws {
