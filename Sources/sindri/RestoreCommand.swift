@@ -55,11 +55,18 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Codec of the pre-restore snapshot: gzip or lz4.")
     var snapshotCodec: SnapshotCodec = .gzip
 
-    @Option(name: .long, help: "Completed-restore snapshots to keep.")
+    @Option(name: .long, help: "Completed-restore snapshots to keep (at least 1: the one this restore makes).")
     var keepSnapshots: Int = 5
 
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
+
+    func validate() throws {
+        // Checked before anything happens: 0 would delete the snapshot this restore just made.
+        guard keepSnapshots >= 1 else {
+            throw ValidationError("--keep-snapshots must be at least 1 (the snapshot of this restore is always kept), not \(keepSnapshots)")
+        }
+    }
 
     func run() async throws {
         let reporter = Reporter(command: "restore", options: outputOptions)

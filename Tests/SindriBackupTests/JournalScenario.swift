@@ -108,10 +108,10 @@ extension JournalFakeTree {
     mutating func perform(_ step: JournalStep) throws(JournalFakeError) {
         switch step {
         case .createDirectory(let path): try mkdir(.home(path), mode: 0o755)
-        case .placeNew(let path, let name): try rename(.staging(name), .home(path), noReplace: true)
+        case .placeNew(let path, let name, _): try rename(.staging(name), .home(path), noReplace: true)
         case .moveAside(let path, let name): try rename(.home(path), .aside(name), noReplace: true)
         case .keepBackup(let path, let backup): try rename(.home(path), .home(backup), noReplace: true)
-        case .replace(let path, let name): try rename(.staging(name), .home(path), noReplace: false)
+        case .replace(let path, let name, _): try rename(.staging(name), .home(path), noReplace: false)
         case .setAttributes(let path, _): try setAttributes(.home(path), JournalScenario.newDirectoryAttributes)
         }
     }

@@ -145,6 +145,37 @@ extension RestoreSnapshotInfo {
         .object([
             "identifier": .string(identifier), "path": .string(path), "created_at": .string(EventTime.rfc3339(createdAt)),
             "size_bytes": .unsigned(sizeBytes), "status": .string(status),
+            "archive": .string(archive), "path_count": .integer(Int64(pathCount)),
         ])
+    }
+}
+
+extension RollbackReport {
+    /// `sindri rollback --dry-run`'s listing: `undo`, `keep` (with where it goes), `leave` and
+    /// `restore` lines, `ACTION<TAB>PATH` like `restore --dry-run`.
+    public var planLines: [String] {
+        if let note { return ["note\t\(note)"] }
+        return undone.map { "undo\t\($0)" } + kept.map { "keep\t\($0.path)\t\($0.keptAs)" }
+            + left.map { "leave\t\($0)" } + restored.map { "restore\t\($0)" }
+    }
+
+    /// The summary details of `sindri rollback`: every removed, kept, left and restored path.
+    public var detailsValue: JSONValue {
+        var fields: [String: JSONValue] = [
+            "message": .string(message),
+            "transaction_id": .string(transactionID),
+            "archive": .string(archive),
+            "snapshot": .string(snapshot),
+            "undone_count": .integer(Int64(undone.count)),
+            "kept_count": .integer(Int64(kept.count)),
+            "left_count": .integer(Int64(left.count)),
+            "restored_count": .integer(Int64(restored.count)),
+            "undone": .array(undone.map { .string($0) }),
+            "kept": .array(kept.map { .object(["path": .string($0.path), "kept_as": .string($0.keptAs)]) }),
+            "left": .array(left.map { .string($0) }),
+            "restored": .array(restored.map { .string($0) }),
+        ]
+        if let note { fields["note"] = .string(note) }
+        return .object(fields)
     }
 }

@@ -24,6 +24,33 @@ public enum JournalCodec {
         return line
     }
 
+    /// How many home paths a journal's restore placed or created (its `placeNew`, `replace` and
+    /// `createDirectory` intents), counted on the raw lines without decoding them: `sindri
+    /// rollback --list` shows it for every journal, and decoding them all would cost seconds.
+    public static func countIntents(_ text: [UInt8]) -> Int {
+        let intent = Array("{\"type\":\"intent\",\"index\":".utf8)
+        let counted = ["placeNew", "replace", "createDirectory"].map { Array("\"step\":{\"op\":\"\($0)\"".utf8) }
+        var count = 0
+        var lineStart = 0
+        while lineStart < text.count {
+            let newline = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+            // `<16 hex digits> {"type":"intent","index":N,"step":{"op":"...`
+            let json = lineStart + 17
+            if json + intent.count <= newline, text[json..<(json + intent.count)].elementsEqual(intent) {
+                var position = json + intent.count
+                while position < newline, text[position] >= UInt8(ascii: "0"), text[position] <= UInt8(ascii: "9") { position += 1 }
+                if position < newline, text[position] == UInt8(ascii: ",") {
+                    position += 1
+                    if counted.contains(where: { position + $0.count <= newline && text[position..<(position + $0.count)].elementsEqual($0) }) {
+                        count += 1
+                    }
+                }
+            }
+            lineStart = newline + 1
+        }
+        return count
+    }
+
     /// The bytes of several records, to be appended with one `write`.
     public static func encode(_ records: [JournalRecord]) -> [UInt8] {
         var out: [UInt8] = []

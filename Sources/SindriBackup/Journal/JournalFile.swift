@@ -119,6 +119,7 @@ final class JournalFile: @unchecked Sendable {
             switch ends.last {
             case .committed?: finished = .committed
             case .rolledBack?: finished = .rolledBack
+            case .reverted?: finished = .reverted
             default: finished = nil
             }
             result.append(Stored(name: name, bytes: bytes, header: header, finishedStatus: header == nil ? nil : finished))

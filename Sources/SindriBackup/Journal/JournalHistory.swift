@@ -15,12 +15,31 @@ public enum JournalStatus: Sendable, Hashable {
     case rollbackFailed(reason: String)
     /// The restore was undone.
     case rolledBack
+    /// `sindri rollback` of the committed restore started and has not finished (it was stopped,
+    /// killed or failed): running it again finishes it. `cleared`: the first phase (clearing what
+    /// the restore placed) is complete.
+    case reverting(cleared: Bool)
+    /// The committed restore was undone by `sindri rollback`.
+    case reverted
 
     /// Whether nothing remains to be done for this journal.
     public var isFinal: Bool {
         switch self {
-        case .empty, .committed, .rolledBack: true
+        case .empty, .committed, .rolledBack, .reverted: true
         default: false
+        }
+    }
+
+    /// How `sindri rollback --list` names the state.
+    public var label: String {
+        switch self {
+        case .empty: "empty"
+        case .applying, .committing: "interrupted: run sindri rollback"
+        case .committed: "committed"
+        case .rollingBack, .rollbackFailed: "rollback of a failed restore unfinished: run sindri rollback"
+        case .rolledBack: "rolled back"
+        case .reverting: "partially rolled back: run sindri rollback again"
+        case .reverted: "rolled back"
         }
     }
 }
@@ -53,6 +72,20 @@ struct JournalHistory: Sendable {
                 return violation("a second `begin`")
             case (_, .rolledBack):
                 return violation("a record after `rolledBack`")
+            case (_, .reverted):
+                return violation("a record after `reverted`")
+            case (.revertStarted, .committed):
+                history.status = .reverting(cleared: false)
+            case (.revertStarted, .reverting):
+                break
+            case (.revertCleared, .reverting):
+                history.status = .reverting(cleared: true)
+            case (.reverted, .reverting(cleared: true)):
+                history.status = .reverted
+            case (.revertStarted, _), (.revertCleared, _), (.reverted, _):
+                return violation("`\(record.typeName)` out of order (status \(history.status))")
+            case (_, .reverting):
+                return violation("`\(record.typeName)` during the rollback of a committed restore")
             case (.intent(let index, let step), .applying):
                 guard index == history.steps.count else {
                     return violation("intent for step \(index), expected step \(history.steps.count)")

@@ -33,10 +33,10 @@ struct JournalJSONWriter {
         case .done(let index), .undone(let index):
             raw(",\"index\":")
             integer(index)
-        case .rollbackStarted(let reason), .rollbackFailed(let reason):
+        case .rollbackStarted(let reason), .rollbackFailed(let reason), .revertStarted(let reason):
             raw(",\"reason\":")
             string(reason)
-        case .commitStarted, .committed, .rolledBack:
+        case .commitStarted, .committed, .rolledBack, .revertCleared, .reverted:
             break
         }
         raw("}")
@@ -50,9 +50,10 @@ struct JournalJSONWriter {
         switch step {
         case .createDirectory:
             break
-        case .placeNew(_, let name), .replace(_, let name):
+        case .placeNew(_, let name, let placed), .replace(_, let name, let placed):
             raw(",\"staging\":")
             string(JournalBase64.encode(name))
+            if let placed { write(placed) }
         case .moveAside(_, let name):
             raw(",\"aside\":")
             string(JournalBase64.encode(name))
@@ -71,6 +72,29 @@ struct JournalJSONWriter {
             raw(",\"mtimeNanoseconds\":")
             integer(previous.mtimeNanoseconds)
             raw("}")
+        }
+        raw("}")
+    }
+
+    /// `,"placed":{...}` in `EntryFingerprint`'s key order, optional keys left out when absent.
+    private mutating func write(_ placed: EntryFingerprint) {
+        raw(",\"placed\":{\"kind\":")
+        string(placed.kind.rawValue)
+        raw(",\"size\":")
+        integer(placed.size)
+        raw(",\"mtimeSeconds\":")
+        integer(placed.mtimeSeconds)
+        raw(",\"mtimeNanoseconds\":")
+        integer(placed.mtimeNanoseconds)
+        raw(",\"mode\":")
+        integer(placed.mode)
+        if let sha256 = placed.sha256 {
+            raw(",\"sha256\":")
+            string(sha256)
+        }
+        if let target = placed.linkTarget {
+            raw(",\"target\":")
+            string(JournalBase64.encode(target))
         }
         raw("}")
     }

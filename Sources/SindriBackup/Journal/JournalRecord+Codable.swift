@@ -17,6 +17,9 @@ extension JournalRecord: Codable {
         case .undone: "undone"
         case .rolledBack: "rolledBack"
         case .rollbackFailed: "rollbackFailed"
+        case .revertStarted: "revertStarted"
+        case .revertCleared: "revertCleared"
+        case .reverted: "reverted"
         }
     }
 
@@ -33,9 +36,9 @@ extension JournalRecord: Codable {
             try container.encode(step, forKey: .step)
         case .done(let index), .undone(let index):
             try container.encode(index, forKey: .index)
-        case .rollbackStarted(let reason), .rollbackFailed(let reason):
+        case .rollbackStarted(let reason), .rollbackFailed(let reason), .revertStarted(let reason):
             try container.encode(reason, forKey: .reason)
-        case .commitStarted, .committed, .rolledBack:
+        case .commitStarted, .committed, .rolledBack, .revertCleared, .reverted:
             break
         }
     }
@@ -69,6 +72,9 @@ extension JournalRecord: Codable {
         case "undone": self = .undone(index: try index())
         case "rolledBack": self = .rolledBack
         case "rollbackFailed": self = .rollbackFailed(reason: try container.decode(String.self, forKey: .reason))
+        case "revertStarted": self = .revertStarted(reason: try container.decode(String.self, forKey: .reason))
+        case "revertCleared": self = .revertCleared
+        case "reverted": self = .reverted
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown record type \(type)")

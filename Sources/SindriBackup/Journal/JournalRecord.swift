@@ -54,4 +54,15 @@ public enum JournalRecord: Sendable, Hashable {
     /// Rollback ended with undo operations that could not be carried out (the reason lists
     /// them). The aside directory still holds originals; recovery retries.
     case rollbackFailed(reason: String)
+    /// `sindri rollback` of a committed restore begins (durable before anything is touched). Its
+    /// first phase clears every path the restore placed: what is still exactly as placed is
+    /// removed, anything changed since is moved aside and kept. Repeating it is safe.
+    case revertStarted(reason: String)
+    /// The first phase is complete and on disk (after a `syncfs`): the originals are being put
+    /// back (renamed from `.bak` names, extracted from the snapshot, attributes restored). From
+    /// here on the first phase is never run again, since the originals it would now find at their
+    /// paths are not the restore's.
+    case revertCleared
+    /// The committed restore is undone, and that is on disk.
+    case reverted
 }

@@ -28,6 +28,9 @@ public enum JournalRecovery {
         }
         guard let header = history.header else { return .nothingToDo(.empty) }
         if history.status.isFinal { return .nothingToDo(history.status) }
+        // A rollback of a committed restore is finished by `sindri rollback`, never by the undo
+        // of an uncommitted one (whose aside and staging directories are long gone).
+        if case .reverting = history.status { return .nothingToDo(history.status) }
         return .rollBack(RollbackPlan(
             header: header, interruptedStatus: history.status, steps: history.steps,
             undo: UndoPlanner.rollbackPlan(for: history.steps, skipping: history.undone)))

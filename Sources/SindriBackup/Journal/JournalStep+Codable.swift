@@ -6,7 +6,7 @@ import Foundation
 /// strings. Decoding rejects a step whose paths fail ``JournalStep/validationProblem``.
 extension JournalStep: Codable {
     private enum CodingKeys: String, CodingKey {
-        case op, path, staging, aside, backup, previous
+        case op, path, staging, aside, backup, previous, placed
     }
 
     /// Encodes the step with base64 paths.
@@ -17,8 +17,9 @@ extension JournalStep: Codable {
         switch self {
         case .createDirectory:
             break
-        case .placeNew(_, let name), .replace(_, let name):
+        case .placeNew(_, let name, let placed), .replace(_, let name, let placed):
             try container.encode(JournalBase64.encode(name), forKey: .staging)
+            try container.encodeIfPresent(placed, forKey: .placed)
         case .moveAside(_, let name):
             try container.encode(JournalBase64.encode(name), forKey: .aside)
         case .keepBackup(_, let backupPath):
@@ -43,10 +44,14 @@ extension JournalStep: Codable {
         let path = try bytes(.path)
         switch op {
         case "createDirectory": self = .createDirectory(path: path)
-        case "placeNew": self = .placeNew(path: path, stagingName: try bytes(.staging))
+        case "placeNew":
+            self = .placeNew(path: path, stagingName: try bytes(.staging),
+                             placed: try container.decodeIfPresent(EntryFingerprint.self, forKey: .placed))
         case "moveAside": self = .moveAside(path: path, asideName: try bytes(.aside))
         case "keepBackup": self = .keepBackup(path: path, backupPath: try bytes(.backup))
-        case "replace": self = .replace(path: path, stagingName: try bytes(.staging))
+        case "replace":
+            self = .replace(path: path, stagingName: try bytes(.staging),
+                            placed: try container.decodeIfPresent(EntryFingerprint.self, forKey: .placed))
         case "setAttributes":
             self = .setAttributes(path: path, previous: try container.decode(FileAttributes.self, forKey: .previous))
         default:

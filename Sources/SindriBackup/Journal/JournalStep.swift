@@ -18,7 +18,8 @@ public enum JournalStep: Sendable, Hashable {
     case createDirectory(path: [UInt8])
     /// `rename(staging/<stagingName>, path)` where nothing existed: a file, symlink or hard link.
     /// Undo: unlink `path` (nothing to restore; the staged copy was consumed).
-    case placeNew(path: [UInt8], stagingName: [UInt8])
+    /// `placed` (absent in older journals) is what was put there, for a later three-way rollback.
+    case placeNew(path: [UInt8], stagingName: [UInt8], placed: EntryFingerprint? = nil)
     /// `rename(path, aside/<asideName>)`: the original (any type, a directory with its whole
     /// subtree) is parked. Undo: rename it back to `path`.
     case moveAside(path: [UInt8], asideName: [UInt8])
@@ -27,7 +28,7 @@ public enum JournalStep: Sendable, Hashable {
     case keepBackup(path: [UInt8], backupPath: [UInt8])
     /// `rename(staging/<stagingName>, path)` over the hole left by an earlier `moveAside` or
     /// `keepBackup` of `path`. Undo: unlink `path`; the earlier step's undo brings the original back.
-    case replace(path: [UInt8], stagingName: [UInt8])
+    case replace(path: [UInt8], stagingName: [UInt8], placed: EntryFingerprint? = nil)
     /// Mode, owner or mtime change of an existing directory (or other entry). `previous` is what
     /// it had before. Undo: set `previous` again.
     case setAttributes(path: [UInt8], previous: FileAttributes)
@@ -35,8 +36,8 @@ public enum JournalStep: Sendable, Hashable {
     /// The home path the step changes.
     public var path: [UInt8] {
         switch self {
-        case .createDirectory(let path), .placeNew(let path, _), .moveAside(let path, _),
-             .keepBackup(let path, _), .replace(let path, _), .setAttributes(let path, _):
+        case .createDirectory(let path), .placeNew(let path, _, _), .moveAside(let path, _),
+             .keepBackup(let path, _), .replace(let path, _, _), .setAttributes(let path, _):
             path
         }
     }
@@ -53,7 +54,15 @@ public enum JournalStep: Sendable, Hashable {
     /// The staging entry this step consumes (`placeNew`, `replace`), else `nil`.
     public var stagingName: [UInt8]? {
         switch self {
-        case .placeNew(_, let name), .replace(_, let name): name
+        case .placeNew(_, let name, _), .replace(_, let name, _): name
+        default: nil
+        }
+    }
+
+    /// What a `placeNew`/`replace` step put at its path, when the journal recorded it.
+    public var placedFingerprint: EntryFingerprint? {
+        switch self {
+        case .placeNew(_, _, let placed), .replace(_, _, let placed): placed
         default: nil
         }
     }
@@ -63,7 +72,7 @@ public enum JournalStep: Sendable, Hashable {
     public var changedDirectories: [[UInt8]] {
         switch self {
         case .createDirectory(let path): [JournalPath.parent(of: path), path]
-        case .placeNew(let path, _), .moveAside(let path, _), .replace(let path, _):
+        case .placeNew(let path, _, _), .moveAside(let path, _), .replace(let path, _, _):
             [JournalPath.parent(of: path)]
         case .keepBackup(let path, let backupPath):
             [JournalPath.parent(of: path), JournalPath.parent(of: backupPath)]
@@ -97,7 +106,7 @@ public enum JournalStep: Sendable, Hashable {
             }
         }
         switch self {
-        case .placeNew(_, let name), .replace(_, let name):
+        case .placeNew(_, let name, _), .replace(_, let name, _):
             if !JournalPath.isValidName(name) {
                 return "\(operationName): staging name \(JournalPath.display(name)) is not a single file name"
             }
@@ -125,10 +134,10 @@ extension JournalStep: CustomStringConvertible {
     public var description: String {
         switch self {
         case .createDirectory(let path): "createDirectory \(JournalPath.display(path))"
-        case .placeNew(let path, let name): "placeNew \(JournalPath.display(path)) from staging:\(JournalPath.display(name))"
+        case .placeNew(let path, let name, _): "placeNew \(JournalPath.display(path)) from staging:\(JournalPath.display(name))"
         case .moveAside(let path, let name): "moveAside \(JournalPath.display(path)) to aside:\(JournalPath.display(name))"
         case .keepBackup(let path, let backup): "keepBackup \(JournalPath.display(path)) as \(JournalPath.display(backup))"
-        case .replace(let path, let name): "replace \(JournalPath.display(path)) from staging:\(JournalPath.display(name))"
+        case .replace(let path, let name, _): "replace \(JournalPath.display(path)) from staging:\(JournalPath.display(name))"
         case .setAttributes(let path, let previous):
             "setAttributes \(JournalPath.display(path)) (previous mode \(String(previous.mode, radix: 8)))"
         }

@@ -309,9 +309,9 @@ public struct RestoreTransaction: Sendable {
                 if !fresh(name, usedAsideNames, &asides) { return "aside name \(JournalPath.display(name)) is used twice" }
             case .keepBackup(_, let backupPath):
                 if !fresh(backupPath, usedBackupPaths, &backups) { return "backup path \(JournalPath.display(backupPath)) is used twice" }
-            case .placeNew(_, let name):
+            case .placeNew(_, let name, _):
                 if !fresh(name, usedStagingNames, &stagings) { return "staging name \(JournalPath.display(name)) is used twice" }
-            case .replace(let path, let name):
+            case .replace(let path, let name, _):
                 if !fresh(name, usedStagingNames, &stagings) { return "staging name \(JournalPath.display(name)) is used twice" }
                 if holes.remove(path) == nil {
                     return "replace \(JournalPath.display(path)) without moving its original aside or to a backup first"
@@ -328,7 +328,7 @@ public struct RestoreTransaction: Sendable {
         switch step {
         case .moveAside(_, let name): usedAsideNames.insert(name)
         case .keepBackup(_, let backupPath): usedBackupPaths.insert(backupPath)
-        case .placeNew(_, let name), .replace(_, let name): usedStagingNames.insert(name)
+        case .placeNew(_, let name, _), .replace(_, let name, _): usedStagingNames.insert(name)
         case .createDirectory, .setAttributes: break
         }
         Self.updateHoles(&openHoles, for: step)
@@ -339,7 +339,7 @@ public struct RestoreTransaction: Sendable {
     private static func updateHoles(_ holes: inout Set<[UInt8]>, for step: JournalStep) {
         switch step {
         case .moveAside(let path, _), .keepBackup(let path, _): holes.insert(path)
-        case .replace(let path, _), .placeNew(let path, _), .createDirectory(let path): holes.remove(path)
+        case .replace(let path, _, _), .placeNew(let path, _, _), .createDirectory(let path): holes.remove(path)
         case .setAttributes: break
         }
     }
@@ -369,7 +369,7 @@ public struct RestoreTransaction: Sendable {
         case .committing: "committing"
         case .rollingBack: "rolling back"
         case .rollbackFailed(let reason): "retrying a failed rollback (\(reason))"
-        case .empty, .committed, .rolledBack: "finished"
+        case .empty, .committed, .rolledBack, .reverting, .reverted: "finished"
         }
     }
 }

@@ -18,7 +18,7 @@ enum UndoPlanner {
             switch step {
             case .createDirectory(let path):
                 operations.append(.removeEmptyDirectory(path: path, condition: UndoCondition(requireOriginalAt: parked)))
-            case .placeNew(let path, let stagingName), .replace(let path, let stagingName):
+            case .placeNew(let path, let stagingName, _), .replace(let path, let stagingName, _):
                 operations.append(.removeIfPresent(
                     path: path, condition: UndoCondition(skipIfStillStaged: stagingName, requireOriginalAt: parked)))
             case .moveAside(let path, let asideName):
@@ -56,7 +56,7 @@ enum UndoPlanner {
             switch step {
             case .createDirectory(let path):
                 operations.append(.removeEmptyDirectory(path: path, condition: .always))
-            case .placeNew(let path, _), .replace(let path, _):
+            case .placeNew(let path, _, _), .replace(let path, _, _):
                 operations.append(.removeIfPresent(path: path, condition: .always))
             case .moveAside(let path, _):
                 operations.append(.extractFromSnapshot(path: path))

@@ -179,7 +179,8 @@ final class RestoreApplier {
         case .create:
             if member.kind == .directory { return [createDirectory(path, member)] }
             let staged = try stage(member)
-            return [Pending(step: .placeNew(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
+            let placed = try EntryFingerprint.ofStaged(staged, in: staging, digest: member.kind == .regular ? member.digest : nil)
+            return [Pending(step: .placeNew(path: path, stagingName: staged, placed: placed), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path)]
         case .overwrite, .merge, .keepBackupAndOverwrite:
             // The original is parked (moved aside, or kept as .bak), then the new entry takes its
             // place: a file, link or directory, whatever type the original had (a type conflict
@@ -205,9 +206,11 @@ final class RestoreApplier {
             }
             if member.kind == .directory { return original + [park, createDirectory(path, member)] }
             let staged = step.planned.action == .merge ? try mergedShellConfig(member, path: path) : try stage(member)
+            let placed = try EntryFingerprint.ofStaged(
+                staged, in: staging, digest: step.planned.action != .merge && member.kind == .regular ? member.digest : nil)
             return original + [
                 park,
-                Pending(step: .replace(path: path, stagingName: staged), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
+                Pending(step: .replace(path: path, stagingName: staged, placed: placed), run: { [unowned self] in try moveOutOfStaging(staged, to: path) }, places: path),
             ]
         default:
             return []

@@ -220,7 +220,9 @@ public struct RestoreManager: Sendable {
                 } else {
                     ownState.discard(home: home)
                 }
-                throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
+                // Directories that gained the user's files during the restore stay, and are named.
+                let left = transaction.leftInPlace.isEmpty ? "" : "; " + RestoreRecovery.leftNote(transaction.leftInPlace)
+                throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore\(left)")
             case .commitUncertain:
                 // The commit record may have reached the disk: undoing now could leave a half-undone
                 // home behind a journal that says committed. The complete restore stays in place.
@@ -236,7 +238,7 @@ public struct RestoreManager: Sendable {
         succeeded = true
         ownState = RunState()
         staging.remove()
-        RestoreRecovery.prune(home: home, keep: options.keepSnapshots)
+        RestoreRecovery.prune(home: home, keep: options.keepSnapshots, current: identifier)
         phases.mark("clean up")
         return result(restored: restored, snapshot: snapshot)
     }
@@ -291,46 +293,6 @@ struct RunState {
         if let journal { ToolState.removeFile(home, directory: "journals", name: journal) }
         if let snapshot { ToolState.removeFile(home, directory: "restore-snapshots", name: snapshot) }
         for directory in newDirectories { ToolState.removeEmptySubdirectory(home, directory) }
-    }
-}
-
-/// A pre-restore snapshot and the state of the restore it belongs to (`sindri rollback --list`).
-public struct RestoreSnapshotInfo: Sendable {
-    public var identifier: String
-    /// Relative to the home.
-    public var path: String
-    public var createdAt: Date
-    public var sizeBytes: UInt64
-    public var status: String
-}
-
-/// Undoes restores: the library behind `sindri rollback`.
-public struct RollbackManager: Sendable {
-    public let home: String
-
-    public init(home: String) { self.home = home }
-
-    /// The home's snapshots, oldest first.
-    public func list() async throws -> [RestoreSnapshotInfo] {
-        let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
-            let fd = try ArchiveBuilder.openHome(home)
-            defer { close(fd) }
-            return RestoreRecovery.snapshots(home: fd)
-        }
-    }
-
-    /// Undoes the unfinished restore if there is one, else the most recent completed one (or the
-    /// one whose snapshot id is given). Takes the home's restore lock.
-    public func rollback(snapshot: String?) async throws -> String {
-        let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
-            let fd = try ArchiveBuilder.openHome(home)
-            defer { close(fd) }
-            let lock = try HomeLock.acquire(home: fd)
-            defer { lock.release() }
-            return try RestoreRecovery.rollback(home: fd, identifier: snapshot)
-        }
     }
 }
 

@@ -20,6 +20,12 @@ final class TransactionRunner {
     private(set) var rolledBackNow = false
     /// Undo records appended since the last write of the journal.
     private var undoneSinceFlush = 0
+    /// Directories the restore created that the rollback left in place, because files were
+    /// created in them during the restore (the user's, never deleted).
+    private(set) var leftInPlace: [String] = []
+    /// The first failure to write the journal during a rollback: the undo goes on (every undo
+    /// checks what is on disk), but the outcome cannot be recorded as complete.
+    private var journalFailure: String?
     /// Test seam: this many undo operations fail, as an I/O error would (set from
     /// SINDRI_TEST_FAIL_UNDOS for the restore's own rollback, never for a later recovery).
     var failingUndos = 0
@@ -86,14 +92,16 @@ final class TransactionRunner {
     /// After a failure while applying or committing: undoes every recorded step, newest first,
     /// and records the outcome. Returns `.rolledBack`, `.rollbackFailed`, or `.commitUncertain`
     /// when the failure was in writing the commit record itself (then nothing is undone).
-    /// Throws only for a bug (an event the machine refuses).
+    /// Throws for a bug (an event the machine refuses), and when the end of the rollback cannot
+    /// be made durable (`rollbackFailed`: syncfs or the journal write failed).
     func rollBack(reason: String) throws -> TransactionOutcome {
         try run(transaction.fail(reason: reason))
     }
 
     /// Takes over an unfinished journal found on disk and rolls its transaction back (cutting a
     /// torn tail off first). Returns the outcome; `rolledBackNow` tells whether it rolled back.
-    /// Throws if the torn tail cannot be cut off (nothing was undone then).
+    /// Throws if the torn tail cannot be cut off (nothing was undone then), or when the end of
+    /// the rollback cannot be made durable.
     func recover(_ decoded: DecodedJournal) throws -> TransactionOutcome {
         try run(transaction.recover(from: decoded))
     }
@@ -109,7 +117,9 @@ final class TransactionRunner {
                 for record in records { journal.append(record) }
                 undoneSinceFlush += records.count
                 if undoneSinceFlush >= RestoreApplier.batchSize {
-                    try? journal.flush(durable: false)
+                    do { try journal.flush(durable: false) } catch {
+                        journalFailure = journalFailure ?? ((error as? SindriError)?.message ?? "\(error)")
+                    }
                     undoneSinceFlush = 0
                 }
                 rolledBackNow = true
@@ -118,7 +128,9 @@ final class TransactionRunner {
                         failingUndos -= 1
                         throw SindriError(.io, "injected undo failure (SINDRI_TEST_FAIL_UNDOS)")
                     }
-                    try RestoreRecovery.perform(planned.operation, home: home, staging: staging, snapshot: nil)
+                    if let left = try RestoreRecovery.perform(planned.operation, home: home, staging: staging) {
+                        leftInPlace.append(left)
+                    }
                     action = transaction.didUndo(planned.index)
                 } catch {
                     action = transaction.undoFailed(planned.index, reason: (error as? SindriError)?.message ?? "\(error)")
@@ -127,17 +139,33 @@ final class TransactionRunner {
                 try journal.truncate(to: length)
                 action = transaction.didTruncateJournal()
             case .finish(let records, let outcome):
-                // The undo renames reach the disk before the record that says they happened.
+                // The undo renames reach the disk before the record that says they happened; a
+                // record that cannot follow them there is not written, and the outcome says so
+                // (the next run's recovery repeats the undo, which checks what is on disk).
                 if !records.isEmpty {
                     rolledBackNow = true
-                    _ = sindri_syncfs(home)
-                    try? appendAndSync(records)
+                    if sindri_syncfs(home) != 0 {
+                        return try notDurable(outcome, "syncfs of the home failed: \(String(cString: strerror(sindri_errno())))")
+                    }
+                    if let journalFailure { return try notDurable(outcome, "writing the journal failed: \(journalFailure)") }
+                    do { try appendAndSync(records) } catch {
+                        return try notDurable(outcome, "writing the journal failed: \((error as? SindriError)?.message ?? "\(error)")")
+                    }
                 }
                 return outcome
             case .invalid, .appendAndSync, .append, .recordIntentsThenPerform, .syncDirectoriesForCommit:
                 throw unexpected("a rollback step", action)
             }
         }
+    }
+
+    /// A rollback whose end could not be made durable is an error, not an outcome: the home may
+    /// look rolled back, but a crash now could undo part of that, so the record saying it is
+    /// done is not written and the next run repeats the undo (which checks what is on disk).
+    private func notDurable(_ outcome: TransactionOutcome, _ reason: String) throws -> TransactionOutcome {
+        var earlier = ""
+        if case .rollbackFailed(let failures) = outcome { earlier = "; also: " + UndoFailure.summary(failures) }
+        throw SindriError(.rollbackFailed, "the rollback could not be made durable (\(reason)); the home may be partially rolled back: run sindri rollback\(earlier)")
     }
 
     private func appendAndSync(_ records: [JournalRecord]) throws {

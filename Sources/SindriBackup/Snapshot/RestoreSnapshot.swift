@@ -83,55 +83,49 @@ enum RestoreSnapshot {
         return directory + "/" + name
     }
 
-    /// Extracts the entries at or below `paths` from a snapshot into the home, replacing what is
-    /// there (through a temporary name and `rename`, never writing through a link).
-    static func extract(home: Int32, snapshot: String, paths: [[UInt8]]) throws {
+    /// Extracts the entries at or below `paths` from a snapshot into the home in one sequential
+    /// pass, whatever the number of paths: directories (created where missing; mode, owner and
+    /// mtime set after their contents), files, symlinks, FIFOs, devices (as root) and hard links
+    /// (linked again to the member extracted earlier, so a link pair stays one inode).
+    ///
+    /// Every non-directory is built in `temporaryDirectory` (inside `.sindri`, on the home's
+    /// filesystem) and renamed over its path, so what is at a path is either the old entry or the
+    /// complete original, and a killed run leaves nothing in the user's directories. Never writes
+    /// through a link: parents are opened with `openat2(RESOLVE_NO_SYMLINKS)`. Every result of
+    /// `fchmod`, `fchown`, `futimens` and `rename` is checked. With `interruptible`, stops at a
+    /// signal once per batch (the caller's journal says the pass is to be repeated).
+    static func extract(home: Int32, snapshot: String, paths: Set<[UInt8]>, temporaryDirectory: String,
+                        interruptible: Bool, progress: ((Int, String) -> Void)? = nil) throws {
         let codec: SnapshotCodec = snapshot.hasSuffix(".lz4") ? .lz4 : .gzip
         let fd: Int32
         do { fd = try FileOpener.openBeneath(home, snapshot, O_RDONLY | O_NOFOLLOW) } catch let failure as Syscalls.Failure {
             throw failure.error(path: snapshot)
         }
         defer { close(fd) }
+        do { try Syscalls.makeDirectoryAt(home, temporaryDirectory, mode: 0o700) } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
+        } catch let failure as Syscalls.Failure { throw failure.error(path: temporaryDirectory) }
+        let temporaryFD: Int32
+        do { temporaryFD = try FileOpener.openBeneath(home, temporaryDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch let failure as Syscalls.Failure {
+            throw failure.error(path: temporaryDirectory)
+        }
+        defer { close(temporaryFD) }
+        let extractor = SnapshotExtractor(home: home, temporary: temporaryFD, wanted: paths)
+        defer { extractor.close() }
         var reader = TarReader()
-        var current: (parent: Int32, temporary: String, name: [UInt8], entry: TarEntry, file: Int32)?
-        var lookups = DirectoryCache(homeDescriptor: home)
-        defer { lookups.closeAll() }
-        let wanted = paths
+        var members = 0
         func handle(_ event: TarEvent) throws {
             switch event {
             case .entry(let member):
-                let entry = member.entry
-                guard case .path(let path) = MemberPath.normalize(entry.path),
-                      wanted.contains(where: { PathBytes.isSameOrBelow(path, $0) }) else { return }
-                let (parentFD, problem) = lookups.parent(of: path)
-                guard problem == nil, parentFD >= 0 else {
-                    throw SindriError(.rollbackFailed, "cannot restore \(PathBytes.display(path)) from the snapshot: \(problem ?? "its directory is missing")")
+                members += 1
+                if members % 256 == 0 {
+                    if interruptible { try Interruption.checkpoint() }
+                    progress?(members, PathBytes.display(member.entry.path))
                 }
-                // A fresh name each time (created exclusively below), so no entry of the user's is removed.
-                var random = SystemRandomNumberGenerator()
-                let temporary = ".sindri-rollback-\(getpid())-\(String(random.next() & 0xFFFF_FFFF, radix: 16))"
-                if entry.kind == .symbolicLink {
-                    try withCPath(entry.linkTarget) { target in
-                        guard symlinkat(target, parentFD, temporary) == 0 else { throw Syscalls.Failure(operation: "symlinkat", errno: sindri_errno()) }
-                    }
-                    try withCPath(MemberPath.name(path)) { try Syscalls.renameAt(parentFD, temporary, parentFD, $0) }
-                } else if entry.kind == .regular {
-                    let file = try Syscalls.openAt(parentFD, temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-                    current = (parentFD, temporary, MemberPath.name(path), entry, file)
-                }
+                try extractor.begin(member.entry)
             case .content(let slice):
-                if let current { try Syscalls.writeAll(current.file, slice) }
+                try extractor.content(slice)
             case .endOfEntry:
-                if let item = current {
-                    _ = fchmod(item.file, mode_t(item.entry.mode & 0o1777))
-                    if geteuid() == 0 { _ = fchown(item.file, item.entry.uid, item.entry.gid) }
-                    var times = [timespec(tv_sec: Int(item.entry.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(item.entry.modificationTime), tv_nsec: 0)]
-                    _ = futimens(item.file, &times)
-                    try Syscalls.sync(item.file)
-                    try Syscalls.closeChecked(item.file)
-                    try withCPath(item.name) { try Syscalls.renameAt(item.parent, item.temporary, item.parent, $0) }
-                    current = nil
-                }
+                try extractor.end()
             case .endOfArchive:
                 break
             }
@@ -160,13 +154,192 @@ enum RestoreSnapshot {
                 try decoder.finish()
             }
             try reader.finish()
+            try extractor.finishDirectories()
         } catch let error as SindriError {
+            throw error
+        } catch let error as CancellationError {
             throw error
         } catch let failure as Syscalls.Failure {
             throw SindriError(.rollbackFailed, "reading snapshot \(snapshot) failed: \(failure)")
         } catch {
             throw SindriError(.rollbackFailed, "snapshot \(snapshot) is damaged: \(error)")
         }
+        let missing = extractor.missing()
+        if !missing.isEmpty {
+            throw SindriError(.rollbackFailed, "the snapshot \(snapshot) does not hold \(missing.prefix(3).map(PathBytes.display).joined(separator: ", "))\(missing.count > 3 ? " and \(missing.count - 3) more" : "")")
+        }
+    }
+}
+
+/// The state of one pass of ``RestoreSnapshot/extract(home:snapshot:paths:temporaryDirectory:interruptible:progress:)``.
+private final class SnapshotExtractor {
+    let home: Int32
+    let temporary: Int32
+    let wanted: Set<[UInt8]>
+    private var found = Set<[UInt8]>()
+    private var lookups: DirectoryCache
+    private var counter = 0
+    /// The file being written: its descriptor, temporary name, target and header.
+    private var current: (file: Int32, temporary: [UInt8], path: [UInt8], entry: TarEntry)?
+    /// Directories extracted, in archive order; their attributes are set at the end, deepest first.
+    private var directories: [TarEntry] = []
+    private let isRoot = geteuid() == 0
+
+    init(home: Int32, temporary: Int32, wanted: Set<[UInt8]>) {
+        self.home = home
+        self.temporary = temporary
+        self.wanted = wanted
+        lookups = DirectoryCache(homeDescriptor: home)
+    }
+
+    func close() {
+        if let current { Glibc.close(current.file) }
+        current = nil
+        lookups.closeAll()
+    }
+
+    func missing() -> [[UInt8]] { wanted.subtracting(found).sorted { $0.lexicographicallyPrecedes($1) } }
+
+    private func isWanted(_ path: [UInt8]) -> Bool {
+        if wanted.contains(path) { found.insert(path); return true }
+        return MemberPath.ancestors(path).contains { wanted.contains($0) }
+    }
+
+    private func nextTemporary() -> [UInt8] {
+        counter += 1
+        return Array("x\(counter)".utf8)
+    }
+
+    private func parent(of path: [UInt8]) throws -> Int32 {
+        let (fd, problem) = lookups.parent(of: path)
+        if let problem { throw SindriError(.rollbackFailed, "cannot restore \(PathBytes.display(path)) from the snapshot: \(problem)") }
+        if fd < 0 {
+            // The parent may have been created by this pass after the cache looked.
+            lookups.closeAll()
+            let (again, problem) = lookups.parent(of: path)
+            if let problem { throw SindriError(.rollbackFailed, "cannot restore \(PathBytes.display(path)) from the snapshot: \(problem)") }
+            guard again >= 0 else { throw SindriError(.rollbackFailed, "cannot restore \(PathBytes.display(path)) from the snapshot: its directory is missing") }
+            return again
+        }
+        return fd
+    }
+
+    private func check(_ result: Int32, _ operation: String, _ path: [UInt8]) throws {
+        guard result == 0 else { throw Syscalls.Failure(operation: operation, errno: sindri_errno()).error(path: PathBytes.display(path)) }
+    }
+
+    func begin(_ entry: TarEntry) throws {
+        guard case .path(let path) = MemberPath.normalize(entry.path), isWanted(path) else { return }
+        switch entry.kind {
+        case .directory:
+            let parentFD = try parent(of: path)
+            try withCPath(MemberPath.name(path)) { name in
+                if let info = try? Syscalls.lstatAt(parentFD, name) {
+                    guard info.isDirectory else {
+                        throw SindriError(.rollbackFailed, "cannot restore directory \(PathBytes.display(path)): something else is in its place")
+                    }
+                } else {
+                    try check(mkdirat(parentFD, name, 0o700), "mkdirat", path)
+                }
+            }
+            var directory = entry
+            directory.path = path
+            directories.append(directory)
+        case .regular:
+            let name = nextTemporary()
+            let file = try withCPath(name) { try Syscalls.openAt(temporary, $0, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) }
+            current = (file, name, path, entry)
+        case .symbolicLink:
+            let name = nextTemporary()
+            try withCPath(entry.linkTarget) { target in try withCPath(name) { try check(symlinkat(target, temporary, $0), "symlinkat", path) } }
+            try finishSpecial(name, path: path, entry: entry, chmod: false)
+        case .fifo:
+            let name = nextTemporary()
+            try withCPath(name) { try check(mkfifoat(temporary, $0, mode_t(entry.mode & 0o777)), "mkfifoat", path) }
+            try finishSpecial(name, path: path, entry: entry, chmod: true)
+        case .characterDevice, .blockDevice:
+            guard isRoot else { throw SindriError(.rollbackFailed, "cannot restore device \(PathBytes.display(path)) without root") }
+            let name = nextTemporary()
+            let type: mode_t = entry.kind == .characterDevice ? S_IFCHR : S_IFBLK
+            let (major, minor) = (UInt64(entry.deviceMajor), UInt64(entry.deviceMinor))
+            // glibc's makedev encoding.
+            let device = dev_t(((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF))
+            try withCPath(name) { try check(mknodat(temporary, $0, type | mode_t(entry.mode & 0o777), device), "mknodat", path) }
+            try finishSpecial(name, path: path, entry: entry, chmod: true)
+        case .hardLink:
+            guard case .path(let target) = MemberPath.normalize(entry.linkTarget) else {
+                throw SindriError(.rollbackFailed, "\(PathBytes.display(path)): bad hard link target in the snapshot")
+            }
+            // The target is an earlier member of this snapshot, extracted by this pass (or an
+            // entry of the home that was not replaced, and so is still the same file).
+            let name = nextTemporary()
+            var targetLookup = DirectoryCache(homeDescriptor: home)
+            defer { targetLookup.closeAll() }
+            let (targetParent, problem) = targetLookup.parent(of: target)
+            guard problem == nil, targetParent >= 0 else {
+                throw SindriError(.rollbackFailed, "\(PathBytes.display(path)): hard link target \(PathBytes.display(target)) is unavailable")
+            }
+            try withCPath(MemberPath.name(target)) { source in
+                try withCPath(name) { try check(linkat(targetParent, source, temporary, $0, 0), "linkat", path) }
+            }
+            try moveIntoPlace(name, path: path)
+        default:
+            throw SindriError(.rollbackFailed, "\(PathBytes.display(path)): unsupported entry type in the snapshot")
+        }
+    }
+
+    func content(_ slice: UnsafeRawBufferPointer) throws {
+        if let current { try Syscalls.writeAll(current.file, slice) }
+    }
+
+    func end() throws {
+        guard let item = current else { return }
+        current = nil
+        defer { Glibc.close(item.file) }
+        if isRoot { try check(fchown(item.file, item.entry.uid, item.entry.gid), "fchown", item.path) }
+        // After fchown, which clears set-user-ID bits.
+        try check(fchmod(item.file, mode_t(item.entry.mode & 0o7777)), "fchmod", item.path)
+        var times = [timespec(tv_sec: Int(item.entry.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(item.entry.modificationTime), tv_nsec: 0)]
+        try check(futimens(item.file, &times), "futimens", item.path)
+        try moveIntoPlace(item.temporary, path: item.path)
+    }
+
+    private func finishSpecial(_ name: [UInt8], path: [UInt8], entry: TarEntry, chmod: Bool) throws {
+        try withCPath(name) { entryName in
+            if isRoot { try check(fchownat(temporary, entryName, entry.uid, entry.gid, AT_SYMLINK_NOFOLLOW), "fchownat", path) }
+            // Only our own FIFO or device in the private temporary directory: no link to follow.
+            if chmod { try check(fchmodat(temporary, entryName, mode_t(entry.mode & 0o7777), 0), "fchmodat", path) }
+            var times = [timespec(tv_sec: Int(entry.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(entry.modificationTime), tv_nsec: 0)]
+            try check(utimensat(temporary, entryName, &times, AT_SYMLINK_NOFOLLOW), "utimensat", path)
+        }
+        try moveIntoPlace(name, path: path)
+    }
+
+    /// `rename` from the temporary directory over `path` (a directory there is refused by the
+    /// kernel, never replaced).
+    private func moveIntoPlace(_ name: [UInt8], path: [UInt8]) throws {
+        let parentFD = try parent(of: path)
+        try withCPath(name) { source in
+            try withCPath(MemberPath.name(path)) { target in
+                try check(renameat(temporary, source, parentFD, target), "renameat", path)
+            }
+        }
+    }
+
+    /// Mode, owner and mtime of the extracted directories, deepest (latest) first, through a
+    /// descriptor opened without following links.
+    func finishDirectories() throws {
+        lookups.closeAll()
+        for entry in directories.reversed() {
+            let parentFD = try parent(of: entry.path)
+            let fd = try withCPath(MemberPath.name(entry.path)) { try Syscalls.openAt(parentFD, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
+            defer { Glibc.close(fd) }
+            if isRoot { try check(fchown(fd, entry.uid, entry.gid), "fchown", entry.path) }
+            try check(fchmod(fd, mode_t(entry.mode & 0o7777)), "fchmod", entry.path)
+            var times = [timespec(tv_sec: Int(entry.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(entry.modificationTime), tv_nsec: 0)]
+            try check(futimens(fd, &times), "futimens", entry.path)
+        }
+        directories.removeAll()
     }
 }
 
