@@ -13,6 +13,11 @@ import Glibc
 /// (3) a pre-restore snapshot of exactly what will be replaced; (4) execution as a journaled
 /// transaction of renames; (5) commit after one `syncfs`. A failure in any stage leaves the home
 /// exactly as it was.
+///
+/// Every stage runs on the engine's blocking-I/O thread (`BlockingExecutor.shared`) inside the
+/// caller's task, and checks for a stop request (SIGINT/SIGTERM, task cancellation) between
+/// stages and once per batch within them: stopped before the commit, a restore removes what it
+/// staged and rolls back what it applied (that rollback never stops half way), and throws.
 public struct RestoreManager: Sendable {
     public let mode: RestoreMode
 
@@ -21,7 +26,8 @@ public struct RestoreManager: Sendable {
     /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
     /// is called once per inflated gzip member with the file content read so far.
     public func verify(archive: String, progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> VerificationReport {
-        try await BlockingExecutor(label: "sindri.verify").run {
+        try await BlockingExecutor.shared.run {
+            try Interruption.checkpoint()
             let (fd, name) = try Self.openArchive(archive)
             defer { if fd != STDIN_FILENO { close(fd) } }
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
@@ -36,8 +42,12 @@ public struct RestoreManager: Sendable {
     public func restore(
         archive: String, home: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) async throws -> RestoreResult {
-        try await BlockingExecutor(label: "sindri.restore").run {
-            try Self.run(archive: archive, home: home, options: options, progress: progress)
+        try await BlockingExecutor.shared.run {
+            do {
+                return try Self.run(archive: archive, home: home, options: options, progress: progress)
+            } catch is CancellationError {
+                throw InterruptedWork("the restore was stopped before it changed anything in the home")
+            }
         }
     }
 
@@ -71,18 +81,24 @@ public struct RestoreManager: Sendable {
         let home = try ArchiveBuilder.openHome(homePath)
         defer { close(home) }
         var notes: [String] = []
-        // A refused restore must leave the home exactly as it was, its own times and those of an
-        // existing .sindri included (creating and removing the staging area changes them).
+        // A refused or interrupted restore must leave the home exactly as it was, its own times
+        // and those of an existing .sindri and its snapshot and journal directories included
+        // (creating and removing the staging area, a snapshot or a journal changes them).
         let homeTimes = try? Syscalls.fileStatus(home)
-        let toolTimes = try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY)
+        let stateDirectories = [TOOL_STATE_DIRECTORY, RestoreSnapshot.directory, JournalFile.directory]
+        let stateTimes = stateDirectories.map { try? Syscalls.lstatAt(home, $0) }
         func restoreTimes() {
+            // Best effort, after a failure already being reported: a time that cannot be set
+            // back is cosmetic next to the error the user is about to read.
+            for (path, times) in zip(stateDirectories, stateTimes).reversed() {
+                if let times, times.isDirectory {
+                    var values = [times.st_atim, times.st_mtim]
+                    _ = utimensat(home, path, &values, AT_SYMLINK_NOFOLLOW)
+                }
+            }
             if let homeTimes {
                 var times = [homeTimes.st_atim, homeTimes.st_mtim]
                 _ = futimens(home, &times)
-            }
-            if let toolTimes, toolTimes.isDirectory {
-                var times = [toolTimes.st_atim, toolTimes.st_mtim]
-                _ = utimensat(home, TOOL_STATE_DIRECTORY, &times, AT_SYMLINK_NOFOLLOW)
             }
         }
 
@@ -96,9 +112,19 @@ public struct RestoreManager: Sendable {
         var succeeded = false
         // Set when a rollback could not finish: the aside directory may hold originals.
         var keepTransactionDirectory = false
+        // A snapshot written before the journal began belongs to no transaction: removed on failure.
+        var unjournaledSnapshot: String?
         defer {
             if !succeeded {
-                if !keepTransactionDirectory { staging?.remove() }
+                if !keepTransactionDirectory {
+                    staging?.remove()
+                    if let unjournaledSnapshot { FileTree.removeTree(home, unjournaledSnapshot) }
+                    // The snapshot and journal directories this run created, if empty now
+                    // (rmdir never removes anything inside).
+                    for (path, times) in zip(stateDirectories, stateTimes).dropFirst().reversed() where times == nil {
+                        _ = unlinkat(home, path, AT_REMOVEDIR)
+                    }
+                }
                 lock?.removeToolDirectoryIfUnused()
                 restoreTimes()
             }
@@ -108,6 +134,7 @@ public struct RestoreManager: Sendable {
         if !options.dryRun {
             lock = try HomeLock.acquire(home: home)
             if let recovered = try RestoreRecovery.recoverUnfinished(home: home) { notes.append(recovered) }
+            try Interruption.checkpoint()
             // Stage 1 stages contents on the home's filesystem as it validates them.
             staging = try StagingArea(homeDescriptor: home, identifier: identifier)
         }
@@ -117,6 +144,7 @@ public struct RestoreManager: Sendable {
         let scanned = try scanner.scan(fd, name: name)
         notes += scanned.report.notes
         phases.mark("read and check (stage 1)")
+        try Interruption.checkpoint()
 
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
@@ -128,6 +156,8 @@ public struct RestoreManager: Sendable {
         }
         let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: only).plan(scanned)
         phases.mark("plan")
+        TestPause.here("planned")
+        try Interruption.checkpoint()
         let plan = steps.map(\.planned)
         func result(restored: Int, snapshot: String?) -> RestoreResult {
             RestoreResult(
@@ -150,7 +180,10 @@ public struct RestoreManager: Sendable {
         // Stage 3: snapshot of exactly what will be replaced or modified.
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }.map(\.planned.path)
         let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier, paths: replaced, codec: options.snapshotCodec)
+        unjournaledSnapshot = snapshot
         phases.mark("snapshot")
+        TestPause.here("snapshot")
+        try Interruption.checkpoint()
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         let journal = try JournalFile(home: home, identifier: identifier)
@@ -158,6 +191,8 @@ public struct RestoreManager: Sendable {
         try transaction.begin(JournalHeader(
             transactionID: identifier, createdAt: Int64(started.timeIntervalSince1970), mode: options.mode.rawValue,
             archive: name, snapshotName: (snapshot as NSString).lastPathComponent))
+        // From here the journal owns the snapshot: a failure rolls back and removes both.
+        unjournaledSnapshot = nil
         let applier = RestoreApplier(home: home, staging: staging, transaction: transaction, archive: scanned, steps: steps,
                                      label: "\(name), created \(scanned.manifest.createdAt)")
         if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_AFTER_STEPS"], let limit = Int(value) {
@@ -170,11 +205,15 @@ public struct RestoreManager: Sendable {
         do {
             restored = try applier.apply()
             phases.mark("apply")
+            // The last moment a signal undoes the restore; from the commit on, it stands.
+            try Interruption.checkpoint()
+            PointOfNoReturn.pass("the restore had already been committed when the signal arrived: it is complete (sindri rollback undoes it)")
             // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
             try transaction.commit()
             phases.mark("commit")
         } catch {
-            let reason = (error as? SindriError)?.message ?? "\(error)"
+            let interrupted = error is CancellationError
+            let reason = interrupted ? "interrupted by a signal" : (error as? SindriError)?.message ?? "\(error)"
             let outcome: TransactionOutcome
             do { outcome = try transaction.rollBack(reason: reason) } catch let bug {
                 keepTransactionDirectory = true
@@ -190,6 +229,7 @@ public struct RestoreManager: Sendable {
                     FileTree.removeTree(home, JournalFile.directory + "/" + journal.name)
                     FileTree.removeTree(home, snapshot)
                 }
+                if interrupted { throw InterruptedWork("the restore was stopped and rolled back: the home is as it was before it") }
                 throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore")
             case .commitUncertain:
                 // The commit record may have reached the disk: undoing now could leave a half-undone
@@ -256,7 +296,8 @@ public struct RollbackManager: Sendable {
     /// The home's snapshots, oldest first.
     public func list() async throws -> [RestoreSnapshotInfo] {
         let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
+        return try await BlockingExecutor.shared.run {
+            try Interruption.checkpoint()
             let fd = try ArchiveBuilder.openHome(home)
             defer { close(fd) }
             return RestoreRecovery.snapshots(home: fd)
@@ -265,14 +306,26 @@ public struct RollbackManager: Sendable {
 
     /// Undoes the unfinished restore if there is one, else the most recent completed one (or the
     /// one whose snapshot id is given). Takes the home's restore lock.
+    ///
+    /// A stop request (SIGINT/SIGTERM) never cuts the rollback of an unfinished restore short
+    /// (that is what makes the home safe again). The undo of a completed restore stops between two
+    /// of its operations, each of which checks the disk before it acts: the journal still says
+    /// committed, and the next `rollback` runs the undo again from the start and finishes it.
     public func rollback(snapshot: String?) async throws -> String {
         let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
+        return try await BlockingExecutor.shared.run {
             let fd = try ArchiveBuilder.openHome(home)
             defer { close(fd) }
             let lock = try HomeLock.acquire(home: fd)
             defer { lock.release() }
-            return try RestoreRecovery.rollback(home: fd, identifier: snapshot)
+            try Interruption.checkpoint()
+            do {
+                let message = try RestoreRecovery.rollback(home: fd, identifier: snapshot)
+                PointOfNoReturn.pass("the rollback had already finished when the signal arrived")
+                return message
+            } catch is CancellationError {
+                throw InterruptedWork("the rollback was stopped part way: the journal still records the restore, and running sindri rollback again finishes undoing it")
+            }
         }
     }
 }

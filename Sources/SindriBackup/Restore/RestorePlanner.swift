@@ -132,7 +132,8 @@ struct RestorePlanner {
         for worker in 0..<workers {
             DispatchQueue(label: "sindri.identical-check-\(worker)").async(group: group) {
                 var position = worker
-                while position < candidates.count {
+                // A stop request ends the reads; the restore stops right after planning.
+                while position < candidates.count, !Interruption.isRequested {
                     let fd = try? withCPath(candidates[position].path) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW) }
                     if let fd {
                         shared[position] = try? FileDigest.sha256(of: fd)
@@ -142,6 +143,7 @@ struct RestorePlanner {
                 }
             }
         }
+        BlockingWaits.assertAllowed("RestorePlanner.digests waiting for its readers")
         group.wait()
         var digests: [Int: [UInt8]] = [:]
         for (position, candidate) in candidates.enumerated() {

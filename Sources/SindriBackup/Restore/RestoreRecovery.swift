@@ -206,6 +206,10 @@ enum RestoreRecovery {
         let snapshot = RestoreSnapshot.directory + "/" + undo.header.snapshotName
         var failures: [String] = []
         for operation in undo.operations {
+            // Safe to stop between two operations: each checks the disk first, the journal still
+            // says committed, and the next rollback runs them all again.
+            TestPause.here("rollback")
+            try Interruption.checkpoint()
             do { try perform(operation, home: home, staging: nil, snapshot: snapshot) } catch {
                 failures.append("\(PathBytes.display(operation.path)): \(error)")
             }

@@ -46,6 +46,7 @@ enum RestoreSnapshot {
         var lookups = DirectoryCache(homeDescriptor: home)
         defer { lookups.closeAll() }
         for path in paths {
+            try Interruption.checkpoint()
             let (parentFD, problem) = lookups.parent(of: path)
             guard problem == nil, parentFD >= 0 else { continue }
             let name = MemberPath.name(path)
@@ -234,6 +235,7 @@ private final class SnapshotSink {
 
     private func writeOldest() throws {
         let job = inFlight.removeFirst()
+        BlockingWaits.assertAllowed("the snapshot writer waiting for a block")
         job.done.wait()
         if let error = job.error { throw error }
         try job.output.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0) }
