@@ -19,7 +19,7 @@ import Glibc
 /// backup's walk and its ordered output all run on it, one job after another.
 public final class BlockingExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// The engine's executor.
-    public static let shared = BlockingExecutor(name: "sindri.blocking-io")
+    public static let shared = BlockingExecutor(name: "sindri-io")
 
     private let condition = NSCondition()
     /// Jobs waiting to run, in submission order; guarded by `condition`.
