@@ -24,9 +24,10 @@ struct RestoreCommand: AsyncParsableCommand {
               full   overwrite everything except system markers, without .bak
 
             SIGNALS:
-              SIGINT or SIGTERM before the commit stops the restore and rolls it back: the
-              home is exactly as before and the exit status is 130 or 143. From the commit
-              on, the restore completes (exit 0, with a warning; sindri rollback undoes it).
+              SIGINT or SIGTERM before the commit stops the restore and rolls it
+              back: the home is exactly as before, the exit status 130 or 143.
+              From the commit on, the restore completes (exit 0 and a warning;
+              sindri rollback undoes it).
 
             EXAMPLES:
               sindri restore ./backup.tar.gz                     Safe restore
