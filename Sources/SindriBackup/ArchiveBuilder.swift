@@ -29,7 +29,7 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: [])
-        return try await BlockingExecutor(label: "sindri.walk").run { try walker.walk() }
+        return try await BlockingExecutor.shared.run { try walker.walk() }
     }
 
     /// Backs up `home` into `archive` (the guide's signature).
@@ -67,12 +67,12 @@ public struct ArchiveBuilder: Sendable {
         home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
         archive: ArchiveOutput, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
     ) async throws -> BackupResult {
-        let io = BlockingExecutor(label: "sindri.output")
+        let io = BlockingExecutor.shared
         // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
         var excluded = Self.outputIdentities(finalPath: archive.finalPath)
         if let identity = archive.identity { excluded.insert(identity) }
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
-        let walk = try await BlockingExecutor(label: "sindri.walk").run { try walker.walk() }
+        let walk = try await BlockingExecutor.shared.run { try walker.walk() }
         try Task.checkCancellation()
 
         // 2. The manifest member: fixed size, rewritten in place with the final figures.
@@ -149,6 +149,7 @@ public struct ArchiveBuilder: Sendable {
         }
 
         // 5. Final manifest in place, then make it durable and visible.
+        PointOfNoReturn.pass("the archive was complete when the signal arrived, and was kept")
         let duration = Date().timeIntervalSince(started)
         var manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
         var checksumPath: String?

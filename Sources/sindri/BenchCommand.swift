@@ -127,7 +127,7 @@ struct BenchCommand: AsyncParsableCommand {
             reporter.phase("generating a \(ProgressFormat.bytes(synthetic.bytes)) synthetic home ...")
             let spec = WorkspaceSpec(totalBytes: Int64(synthetic.bytes), seed: seed)
             do {
-                _ = try await BlockingExecutor(label: "sindri.synthetic").run { try WorkspaceGenerator.generate(spec, at: root) }
+                _ = try await BlockingExecutor.shared.run { try WorkspaceGenerator.generate(spec, at: root) }
             } catch let error as SindriError {
                 throw error
             } catch {

@@ -39,7 +39,7 @@ struct ListCommand: AsyncParsableCommand {
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
             let lister = ArchiveLister(path: path)
-            let listing = try await BlockingExecutor(label: "sindri.list").run {
+            let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in
                         guard !reporter.json, !reporter.quiet else { return }

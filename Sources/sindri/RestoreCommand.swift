@@ -22,6 +22,12 @@ struct RestoreCommand: AsyncParsableCommand {
               merge  keep a differing file as <name>.bak[.N], then replace it; merge shell configs
               full   overwrite everything except system markers, without .bak
 
+            SIGNALS:
+              SIGINT or SIGTERM before the commit stops the restore and rolls it
+              back: the home is exactly as before, the exit status 130 or 143.
+              From the commit on, the restore completes (exit 0 and a warning;
+              sindri rollback undoes it).
+
             EXAMPLES:
               sindri restore ./backup.tar.gz                     Safe restore
               sindri restore ./backup.tar.gz --dry-run           Preview the plan

@@ -67,7 +67,7 @@ public enum CompressionBench {
     public static func run(_ configuration: BenchConfiguration, progress: @Sendable (Step) -> Void = { _ in }) async throws -> BenchReport {
         precondition(configuration.repeats >= 1 && !configuration.levels.isEmpty)
         let started = Date()
-        let io = BlockingExecutor(label: "sindri.bench")
+        let io = BlockingExecutor.shared
         let directory = configuration.temporaryDirectory + "/sindri-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(directory, 0o700) == 0 else {
             throw SindriError.syscall("mkdir", errno: errno, path: directory)
@@ -99,7 +99,7 @@ public enum CompressionBench {
             var sizes = Set<UInt64>()
             var input: UInt64 = 0
             for run in 1...configuration.repeats {
-                try Task.checkCancellation()
+                try Interruption.checkpoint()
                 progress(Step(description: "gzip level \(level), run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns,
                               number: completed + 1))
                 let archive = directory + "/level-\(level).tar.gz"
@@ -134,7 +134,7 @@ public enum CompressionBench {
             let framePath = directory + "/stream.tar.lz4"
             var lz4Input: UInt64 = 0
             for run in 1...configuration.repeats {
-                try Task.checkCancellation()
+                try Interruption.checkpoint()
                 progress(Step(description: "lz4, run \(run)/\(configuration.repeats)", completed: completed, total: totalRuns,
                               number: completed + 1))
                 let compressed = try await io.run { try lz4Compress(tarPath, to: framePath) }

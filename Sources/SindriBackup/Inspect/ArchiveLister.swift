@@ -175,6 +175,9 @@ public struct ArchiveLister: Sendable {
         let zeros = [UInt8](repeating: 0, count: 1 << 16)
         do {
             while true {
+                // Once per piece or skipped block: a signal stops the listing here.
+                try Interruption.checkpoint()
+                if manifestReported { TestPause.here("list") }
                 if atBoundary {
                     try fill(to: fed + BlockMemberHeader.size)
                     if bufferStart + buffer.count <= fed { break }  // end of input

@@ -76,6 +76,7 @@ final class ArchiveInflater {
         let decompressors = try (0..<workers).map { _ in try GzipMemberDecompressor() }
         var pending: InflatingBatch?
         while true {
+            try Interruption.checkpoint()
             compact()
             // Collect a batch of whole members.
             var batch: [(offset: Int, length: Int, uncompressed: Int, isData: Bool)] = []

@@ -97,15 +97,23 @@ final class ArchiveScanner {
     }
 
     /// Reads `descriptor` to its end and returns the validated archive; throws a `SindriError`
-    /// naming the first problem.
+    /// naming the first problem, or `CancellationError` within one inflated member of a stop
+    /// request (SIGINT/SIGTERM).
+    ///
+    /// Blocking (reads, waits for the inflate workers and the lanes): runs on the engine's
+    /// thread (`BlockingExecutor`), never on the cooperative pool.
     func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
         archiveName = name
+        // The inflater's and the lanes' waits all happen on this thread.
+        BlockingWaits.assertAllowed("ArchiveScanner.scan")
         let inflater = ArchiveInflater(descriptor: descriptor, name: name)
         let inflated: ArchiveInflater.Summary
         var lanesFinished = false
         defer { if !lanesFinished { lanes.cancel() } }
         do {
             inflated = try inflater.run { output, owner in
+                // Once per inflated member (1 MiB of tar for our archives): a signal stops the scan here.
+                try Interruption.checkpoint()
                 // Content slices point into `output`; the lanes keep its (immutable) array alive.
                 deliveredBytes = output
                 deliveredArray = owner
@@ -117,6 +125,7 @@ final class ArchiveScanner {
                         filesDone: filesDone, filesTotal: manifest.statistics.filesIncluded,
                         bytesDone: contentBytesDone, bytesTotal: manifest.statistics.totalSizeBytes, currentPath: currentPath))
                 }
+                if manifest != nil { TestPause.here("read") }
             }
             try reader.finish()
             submitLaneBatches()
@@ -126,6 +135,7 @@ final class ArchiveScanner {
             throw archiveError("\(error)", name)
         }
         dataChecksum = inflated.dataChecksum
+        try Interruption.checkpoint()
         let digests = try lanes.finish()
         lanesFinished = true
         for (index, digest) in digests { members[index].digest = digest }

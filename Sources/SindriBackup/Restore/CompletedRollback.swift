@@ -150,10 +150,10 @@ final class CompletedRollback {
 
     private func tick(_ path: [UInt8]) throws {
         done += 1
-        if done % 256 == 0 {
-            if interruptible { try Interruption.checkpoint() }
-            progress?(done, total, PathBytes.display(path))
-        }
+        TestPause.here("rollback")
+        // One atomic load: cheap enough per entry, and a stop request is seen at once.
+        if interruptible { try Interruption.checkpoint() }
+        if done % 256 == 0 { progress?(done, total, PathBytes.display(path)) }
     }
 
     private func record(_ decision: CompletedRollbackPlan.ClearDecision, path: [UInt8], keptAs: [UInt8]?) {

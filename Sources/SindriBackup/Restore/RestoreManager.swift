@@ -13,6 +13,11 @@ import Glibc
 /// (3) a pre-restore snapshot of exactly what will be replaced; (4) execution as a journaled
 /// transaction of renames; (5) commit after one `syncfs`. A failure in any stage leaves the home
 /// exactly as it was.
+///
+/// Every stage runs on the engine's blocking-I/O thread (`BlockingExecutor.shared`) inside the
+/// caller's task, and checks for a stop request (SIGINT/SIGTERM, task cancellation) between
+/// stages and once per batch within them: stopped before the commit, a restore removes what it
+/// staged and rolls back what it applied (that rollback never stops half way), and throws.
 public struct RestoreManager: Sendable {
     public let mode: RestoreMode
 
@@ -21,7 +26,8 @@ public struct RestoreManager: Sendable {
     /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
     /// is called once per inflated gzip member with the file content read so far.
     public func verify(archive: String, progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> VerificationReport {
-        try await BlockingExecutor(label: "sindri.verify").run {
+        try await BlockingExecutor.shared.run {
+            try Interruption.checkpoint()
             let (fd, name) = try Self.openArchive(archive)
             defer { if fd != STDIN_FILENO { close(fd) } }
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
@@ -36,8 +42,12 @@ public struct RestoreManager: Sendable {
     public func restore(
         archive: String, home: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) async throws -> RestoreResult {
-        try await BlockingExecutor(label: "sindri.restore").run {
-            try Self.run(archive: archive, home: home, options: options, progress: progress)
+        try await BlockingExecutor.shared.run {
+            do {
+                return try Self.run(archive: archive, home: home, options: options, progress: progress)
+            } catch is CancellationError {
+                throw InterruptedWork("the restore was stopped before it changed anything in the home")
+            }
         }
     }
 
@@ -73,11 +83,17 @@ public struct RestoreManager: Sendable {
         let home = try ArchiveBuilder.openHome(homePath)
         defer { close(home) }
         var notes: [String] = []
-        // A refused restore must leave the home exactly as it was, its own times and those of an
-        // existing .sindri included (creating and removing the staging area changes them).
+        // A refused or interrupted restore must leave the home exactly as it was, its own times
+        // and those of an existing .sindri and its snapshot and journal directories included
+        // (creating and removing the staging area, a snapshot or a journal changes them).
         let homeTimes = try? Syscalls.fileStatus(home)
         let toolTimes = try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY)
+        let toolSubdirectories = ["restore-snapshots", "journals"]
+        // Read-only lstats by name; the times are only ever set back through descriptors below.
+        let subdirectoryTimes = toolSubdirectories.map { try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY + "/" + $0) }
         func restoreTimes() {
+            // Best effort, after a failure already being reported: a time that cannot be set
+            // back is cosmetic next to the error the user is about to read.
             if let homeTimes {
                 var times = [homeTimes.st_atim, homeTimes.st_mtim]
                 _ = futimens(home, &times)
@@ -88,6 +104,19 @@ public struct RestoreManager: Sendable {
                let opened = try? Syscalls.fileStatus(tool), EntryIdentity(opened) == EntryIdentity(toolTimes) {
                 var times = [toolTimes.st_atim, toolTimes.st_mtim]
                 _ = futimens(tool, &times)
+            }
+            // The snapshot and journal directories, when they existed before: creating and
+            // removing this run's files in them changed their times.
+            if let tool = lock?.toolDescriptor {
+                for (name, times) in zip(toolSubdirectories, subdirectoryTimes) {
+                    guard let times, times.isDirectory,
+                          let sub = try? Syscalls.openAt(tool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
+                    if let opened = try? Syscalls.fileStatus(sub), EntryIdentity(opened) == EntryIdentity(times) {
+                        var values = [times.st_atim, times.st_mtim]
+                        _ = futimens(sub, &values)
+                    }
+                    close(sub)
+                }
             }
         }
 
@@ -119,6 +148,7 @@ public struct RestoreManager: Sendable {
         if !options.dryRun {
             lock = try HomeLock.acquire(home: home)
             if let recovered = try RestoreRecovery.recoverUnfinished(home: home) { notes.append(recovered) }
+            try Interruption.checkpoint()
             // Stage 1 stages contents on the home's filesystem as it validates them.
             TestPause.reach("locked")
             staging = try StagingArea(homeDescriptor: home, identifier: identifier)
@@ -136,6 +166,7 @@ public struct RestoreManager: Sendable {
                                       bytesDone: report.contentBytes, bytesTotal: report.contentBytes))
         }
         announce(.planning)
+        try Interruption.checkpoint()
 
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
@@ -147,6 +178,8 @@ public struct RestoreManager: Sendable {
         }
         let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: only).plan(scanned)
         phases.mark("plan")
+        TestPause.here("planned")
+        try Interruption.checkpoint()
         let plan = steps.map(\.planned)
         func result(restored: Int, snapshot: String?) -> RestoreResult {
             RestoreResult(
@@ -176,6 +209,8 @@ public struct RestoreManager: Sendable {
                                                  entries: replaced.map { ($0.planned.path, $0.identity) }, codec: options.snapshotCodec)
         phases.mark("snapshot")
         TestPause.reach("snapshotted")
+        TestPause.here("snapshot")
+        try Interruption.checkpoint()
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         ownState.journal = "\(identifier).journal"
@@ -198,12 +233,16 @@ public struct RestoreManager: Sendable {
             announce(.applying)
             restored = try applier.apply()
             phases.mark("apply")
+            // The last moment a signal undoes the restore; from the commit on, it stands.
+            try Interruption.checkpoint()
+            PointOfNoReturn.pass("the restore had already been committed when the signal arrived: it is complete (sindri rollback undoes it)")
             announce(.committing)
             // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
             try transaction.commit()
             phases.mark("commit")
         } catch {
-            let reason = (error as? SindriError)?.message ?? "\(error)"
+            let interrupted = error is CancellationError
+            let reason = interrupted ? "interrupted by a signal" : (error as? SindriError)?.message ?? "\(error)"
             let outcome: TransactionOutcome
             do { outcome = try transaction.rollBack(reason: reason) } catch let bug {
                 keepTransactionDirectory = true
@@ -222,6 +261,7 @@ public struct RestoreManager: Sendable {
                 }
                 // Directories that gained the user's files during the restore stay, and are named.
                 let left = transaction.leftInPlace.isEmpty ? "" : "; " + RestoreRecovery.leftNote(transaction.leftInPlace)
+                if interrupted { throw InterruptedWork("the restore was stopped and rolled back: the home is as it was before it\(left)") }
                 throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore\(left)")
             case .commitUncertain:
                 // The commit record may have reached the disk: undoing now could leave a half-undone

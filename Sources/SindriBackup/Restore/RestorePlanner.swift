@@ -174,7 +174,8 @@ struct RestorePlanner {
         for worker in 0..<workers {
             DispatchQueue(label: "sindri.identical-check-\(worker)").async(group: group) {
                 var position = worker
-                while position < candidates.count {
+                // A stop request ends the reads; the restore stops right after planning.
+                while position < candidates.count, !Interruption.isRequested {
                     let fd = try? withCPath(candidates[position].path) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
                     if let fd {
                         shared[position] = try? FileDigest.sha256(of: fd)
@@ -184,6 +185,7 @@ struct RestorePlanner {
                 }
             }
         }
+        BlockingWaits.assertAllowed("RestorePlanner.digests waiting for its readers")
         group.wait()
         var digests: [Int: [UInt8]] = [:]
         for (position, candidate) in candidates.enumerated() {

@@ -28,7 +28,7 @@ public struct RollbackManager: Sendable {
     /// The home's snapshots, oldest first. Reads only: creates nothing, not even `.sindri`.
     public func list() async throws -> [RestoreSnapshotInfo] {
         let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
+        return try await BlockingExecutor.shared.run {
             let fd = try ArchiveBuilder.openHome(home)
             defer { close(fd) }
             return RestoreRecovery.snapshots(home: fd)
@@ -47,7 +47,7 @@ public struct RollbackManager: Sendable {
                          confirm: (@Sendable (RollbackReport) -> Bool)? = nil,
                          progress: (@Sendable (Int, Int, String) -> Void)? = nil) async throws -> RollbackReport {
         let home = self.home
-        return try await BlockingExecutor(label: "sindri.rollback").run {
+        return try await BlockingExecutor.shared.run {
             let fd = try ArchiveBuilder.openHome(home)
             defer { close(fd) }
             if dryRun || (try? Syscalls.lstatAt(fd, TOOL_STATE_DIRECTORY)) == nil {
@@ -57,7 +57,10 @@ public struct RollbackManager: Sendable {
             }
             let lock = try HomeLock.acquire(home: fd)
             defer { lock.release() }
-            return try RestoreRecovery.rollback(home: fd, identifier: snapshot, dryRun: false, interruptible: true, confirm: confirm, progress: progress)
+            try Interruption.checkpoint()
+            let report = try RestoreRecovery.rollback(home: fd, identifier: snapshot, dryRun: false, interruptible: true, confirm: confirm, progress: progress)
+            PointOfNoReturn.pass("the rollback had already finished when the signal arrived")
+            return report
         }
     }
 }

@@ -119,16 +119,24 @@ final class StagingLanes: @unchecked Sendable {
     }
 
     /// Queues `batch` on `lane`, waiting while the lane already holds `depth` batches.
+    /// Blocking: runs on the engine's thread (`BlockingExecutor`), never the cooperative pool.
     func submit(_ batch: Batch, to index: Int) {
         guard !batch.work.isEmpty else { return }
         let lane = lanes[index]
+        BlockingWaits.assertAllowed("StagingLanes.submit waiting for a free slot")
         lane.slots.wait()
         lane.queue.async { [self] in
             defer { lane.slots.signal() }
             lane.lock.lock()
+            // A stop request (SIGINT/SIGTERM) drops the queued work at the next batch, so the
+            // scanner stops within one batch and the restore's cleanup can start.
+            if lane.failure == nil, Interruption.isRequested { lane.failure = CancellationError() }
             let failed = lane.failure != nil
             lane.lock.unlock()
-            if failed { return }
+            if failed {
+                closeCurrent(lane)
+                return
+            }
             do {
                 try batch.buffer.withUnsafeBytes { buffer in
                     for work in batch.work { try perform(work, buffer, lane) }
@@ -148,6 +156,7 @@ final class StagingLanes: @unchecked Sendable {
     /// Waits for every lane to finish its queue; returns each file's digest by member index.
     /// Throws the first lane failure. Always leaves no descriptor open.
     func finish() throws -> [Int: [UInt8]] {
+        BlockingWaits.assertAllowed("StagingLanes.finish waiting for the lanes")
         for lane in lanes { lane.queue.sync { closeCurrent(lane) } }
         if let failure = firstFailure() { throw failure }
         var digests: [Int: [UInt8]] = [:]
@@ -164,6 +173,7 @@ final class StagingLanes: @unchecked Sendable {
             if lane.failure == nil { lane.failure = CancellationError() }
             lane.lock.unlock()
         }
+        BlockingWaits.assertAllowed("StagingLanes.cancel waiting for the lanes")
         for lane in lanes { lane.queue.sync { closeCurrent(lane) } }
     }
 

@@ -53,6 +53,7 @@ enum RestoreSnapshot {
         var lookups = DirectoryCache(homeDescriptor: home)
         defer { lookups.closeAll() }
         for (path, identity) in entries {
+            try Interruption.checkpoint()
             let (parentFD, problem) = lookups.parent(of: path)
             let name = MemberPath.name(path)
             let info = (problem == nil && parentFD >= 0) ? try? withCPath(name, { try Syscalls.lstatAt(parentFD, $0) }) : nil
@@ -489,6 +490,7 @@ private final class SnapshotSink {
 
     private func writeOldest() throws {
         let job = inFlight.removeFirst()
+        BlockingWaits.assertAllowed("the snapshot writer waiting for a block")
         job.done.wait()
         if let error = job.error { throw error }
         try job.output.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0) }

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,6 +30,35 @@ enum TestPause {
         var byte: UInt8 = 0
         while read(reader, &byte, 1) > 0 {}
         close(reader)
+        #endif
+    }
+}
+
+/// The second test hook, for the signal tests, compiled into debug builds only: with `SINDRI_TEST_PAUSE_AT=<point>` in the environment
+/// the engine stops the first time it reaches that point (or the Nth time, with
+/// `SINDRI_TEST_PAUSE_COUNT=N`), creates the file named by
+/// `SINDRI_TEST_PAUSE_FILE` (so the test knows where it is), and waits there (at most 60 s)
+/// until a signal asks it to stop; then it goes on, and the next checkpoint sees the request.
+/// Without the variables, or at any other point, it does nothing. Points: `read` (stage 1, after
+/// the first data block was parsed and staged), `planned` (after stage 2), `snapshot` (the
+/// snapshot written, the journal not begun), `list` (after the manifest), `rollback` (before
+/// each undo operation of a completed restore).
+extension TestPause {
+    private static let signalEnvironment = ProcessInfo.processInfo.environment
+    private static let signalPoint = signalEnvironment["SINDRI_TEST_PAUSE_AT"]
+    private static let count = signalEnvironment["SINDRI_TEST_PAUSE_COUNT"].flatMap { Int($0) } ?? 1
+    private static let arrivals = Atomic<Int>(0)
+
+    static func here(_ name: String) {
+        #if DEBUG
+        guard let signalPoint, signalPoint == name else { return }
+        guard arrivals.add(1, ordering: .relaxed).newValue == count else { return }
+        if let file = signalEnvironment["SINDRI_TEST_PAUSE_FILE"] {
+            // A test hook: a file that cannot be created makes the test time out, which says enough.
+            _ = FileManager.default.createFile(atPath: file, contents: Data(name.utf8))
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while !Interruption.isRequested, Date() < deadline { usleep(5_000) }
         #endif
     }
 }

@@ -1,5 +1,6 @@
 import CSindriSystem
 import SindriArchive
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -276,7 +277,12 @@ public struct DirectoryWalker: Sendable {
 /// Opens paths beneath a directory descriptor without following symlinks, using `openat2`
 /// where the kernel has it and a component-by-component `O_NOFOLLOW` walk where it does not.
 public enum FileOpener {
-    nonisolated(unsafe) private static var hasOpenat2 = true
+    /// Set once a kernel without `openat2` (before Linux 5.6) answered ENOSYS. Atomic: the walk,
+    /// the staging lanes and the planner's hashing threads open files at the same time.
+    private static let openat2Missing = Atomic<Bool>(false)
+
+    /// Whether `openat2` is used (until the kernel says it does not have it).
+    static var hasOpenat2: Bool { !openat2Missing.load(ordering: .relaxed) }
 
     /// Opens `path` (relative, no `..`) beneath `dirfd`.
     public static func openBeneath(_ dirfd: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32, mode: mode_t = 0) throws -> Int32 {
@@ -284,7 +290,7 @@ public enum FileOpener {
             do {
                 return try Syscalls.openBeneath(dirfd, path, flags, mode: mode)
             } catch let failure as Syscalls.Failure where failure.errno == ENOSYS {
-                hasOpenat2 = false
+                openat2Missing.store(true, ordering: .relaxed)
             }
         }
         return try openByComponents(dirfd, String(cString: path), flags, mode)
