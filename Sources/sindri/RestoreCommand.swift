@@ -31,15 +31,15 @@ struct RestoreCommand: AsyncParsableCommand {
               sindri restore ./backup.tar.gz workspace/projects/app   Only that path
               sindri restore ./backup.tar.gz '**/.env' 'workspace/*/notes'  Globs
 
-            PATHS are relative to the home, as stored in the archive (workspace/app, not
-            /home/me/workspace/app). A PATH is a literal path unless it contains *, ? or [: then it
-            is a pattern, as in --exclude, anchored at the home (* and ? stay within a name, **
-            spans directories). Each PATH restores what it names and everything below. A PATH
+            PATHS are relative to the home, as stored in the archive (workspace/app, not \
+            /home/me/workspace/app). A PATH is a literal path unless it contains *, ? or [: then it \
+            is a pattern, as in --exclude, anchored at the home (* and ? stay within a name, ** \
+            spans directories). Each PATH restores what it names and everything below. A PATH \
             that matches nothing fails the restore (exit 2) before anything in the home changes.
 
-            In merge and full mode, a terminal is asked to confirm once the plan shows what would
-            be replaced (not when nothing would be); answering no changes nothing (exit 1).
-            Without a terminal on standard input, or with --no-interactive, nothing is asked.
+            In merge and full mode, a terminal is asked to confirm once the plan shows what would \
+            be replaced (not when nothing would be); answering no changes nothing (exit 1). \
+            Without a terminal on standard input, or with --no-interactive, nothing is asked. \
             Conflicts left in safe mode make the exit status 3.
             """
     )
