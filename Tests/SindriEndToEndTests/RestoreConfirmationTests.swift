@@ -39,6 +39,8 @@ struct RestoreConfirmationTests {
                     prompted = True
                     if answer == '-':
                         os.kill(pid, signal.SIGKILL)
+                    elif answer == 'SIGINT':
+                        os.kill(pid, signal.SIGINT)
                     else:
                         os.write(fd, answer.encode() + b'\\n')
             else:
@@ -85,6 +87,18 @@ struct RestoreConfirmationTests {
         let after = try box.fullSnapshot()
         #expect(after == before, "declining changed: \(after.differences(from: before))")
         #expect(!box.exists(".sindri"))
+    }
+
+    @Test("Ctrl-C at the question stops the restore (exit 130), the home unchanged")
+    func interruptedAtQuestion() throws {
+        let box = try RestoreSandbox("confirm-int")
+        let archive = try Self.prepare(box)
+        let before = try box.fullSnapshot()
+        let run = try Self.onTerminal(["restore", archive, "--home", box.home, "--mode", "full"], answer: "SIGINT", box: box)
+        #expect(run.prompted, "\(run.screen)")
+        #expect(run.status == 130, "\(run.screen)")
+        let after = try box.fullSnapshot()
+        #expect(after == before, "an interrupted question changed: \(after.differences(from: before))")
     }
 
     @Test("full: yes restores, and the figures say what is replaced")
