@@ -6,6 +6,8 @@ import SindriBackup
 enum ExitStatus: Int32 {
     case success = 0
     case failure = 1
+    /// A PATH given to `restore` matches nothing in the archive (GNU tar's "Not found in archive").
+    case pathNotFound = 2
     case completedWithWarnings = 3
     case verificationFailed = 4
     case restoreRolledBack = 5
@@ -19,10 +21,13 @@ enum ExitStatus: Int32 {
     static let helpText = """
         EXIT STATUS:
           0    success
-          1    failure
+          1    failure (also: a restore declined at its prompt)
+          2    a PATH given to restore is not in the archive (nothing
+               was changed)
           3    completed with warnings: the archive is valid but
-               incomplete (e.g. unreadable files were skipped);
-               --dry-run returns what the real run would
+               incomplete (e.g. unreadable files were skipped), or a
+               safe restore left conflicts; --dry-run returns what
+               the real run would
           4    verification failed, or the archive is damaged
           5    restore failed and was rolled back
           6    restore failed and rollback failed too (the message

@@ -108,7 +108,8 @@ struct RestoreTypeConflictTests {
         try Self.conflictingHome(box)
         let before = try box.homeSnapshot()
         let result = try box.restore(archive)
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 3, "conflicts left: completed with warnings; \(result.stderr)")
+        #expect(result.stderr.contains("4 conflicts, 3 of them type conflicts, left as they are"), "\(result.stderr)")
         let after = try box.homeSnapshot()
         for (path, entry) in before.entries where path != "." {
             #expect(after.entries[path] == entry, "safe mode changed \(path)")
@@ -122,6 +123,8 @@ struct RestoreTypeConflictTests {
         let stream = JSONStream(json.stdout)
         let details = try #require(stream.of("summary").last?["details"] as? [String: Any])
         #expect(details["conflicts"] as? Int == 4, "\(details)")
+        #expect(details["type_conflicts"] as? Int == 3, "\(details)")
+        #expect(Set(details["conflict_paths"] as? [String] ?? []) == ["d", "d/x", "f", "l"], "\(details)")
         let warned = Set(stream.of("warning").compactMap { $0["path"] as? String })
         #expect(warned.isSuperset(of: ["d", "d/x", "f", "l"]), "\(warned)")
     }

@@ -65,14 +65,13 @@ extension PlannedPath {
         item.pathBytes = PathBytes.exactBytesField(path)
         return .item(item)
     }
-
-    /// Whether the plan left this path alone because it differs from the backup.
-    public var isConflict: Bool { action == .skipExists && reason?.contains("conflict") == true }
 }
 
 extension RestoreResult {
     /// The `summary` event of `restore`: `files` restored, the archive, the home, the manifest,
-    /// and in `details` the count of each action, `restored`, `skipped`, `conflicts`, `protected`,
+    /// and in `details` the count of each action, `restored`, `skipped`, `conflicts` (paths left
+    /// alone in safe mode because they differ), `type_conflicts` (of those), `conflict_paths` (the
+    /// first 10), `protected`,
     /// `mode` and `snapshot_path` (absolute; absent for a dry run or when nothing was written).
     public func summaryEvent(
         archivePath: String?, home: String, mode: RestoreMode, startedAt: Date, exitCode: Int32
@@ -96,6 +95,9 @@ extension RestoreResult {
             "restored": .integer(Int64(restored)),
             "skipped": .integer(Int64(skipped)),
             "conflicts": .integer(Int64(conflicts)),
+            "type_conflicts": .integer(Int64(typeConflicts)),
+            // Every conflicting path is also a `warning` event; the summary repeats the first 10.
+            "conflict_paths": .array(conflictPaths.prefix(10).map { .string(PathBytes.display($0)) }),
             "protected": .integer(Int64(protected)),
         ]
         if let snapshotPath {

@@ -120,7 +120,8 @@ public struct RestoreManager: Sendable {
             }
         }
 
-        // The archive must be there before anything else happens.
+        // The PATHs are checked first (a typo is a usage error), then the archive must be there.
+        let selection = try RestorePathSelection(options.only)
         let (fd, name) = try openArchive(archive)
         defer { if fd != STDIN_FILENO { close(fd) } }
 
@@ -168,15 +169,14 @@ public struct RestoreManager: Sendable {
         announce(.planning)
         try Interruption.checkpoint()
 
+        // Every PATH must name something in the archive, checked before stage 2: a PATH that
+        // matches nothing fails the whole restore and the home is left exactly as it was.
+        let unmatched = selection.unmatched(in: scanned.members.map { ($0.path, $0.kind == .directory) })
+        if !unmatched.isEmpty { throw RestorePathsNotFound(paths: unmatched) }
+
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
-        let only = try options.only.map { raw -> [UInt8] in
-            guard case .path(let path) = MemberPath.normalize(Array(raw.utf8)) else {
-                throw SindriError(.invalidArgument, "invalid path to restore: \(raw)")
-            }
-            return path
-        }
-        let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: only).plan(scanned)
+        let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: selection).plan(scanned)
         phases.mark("plan")
         TestPause.here("planned")
         try Interruption.checkpoint()
@@ -185,7 +185,7 @@ public struct RestoreManager: Sendable {
             RestoreResult(
                 manifest: scanned.manifest, plan: plan, restored: restored,
                 skipped: plan.filter { !$0.action.writes }.count,
-                conflicts: plan.filter { $0.action == .skipExists && $0.reason?.contains("conflict") == true }.count,
+                conflicts: plan.filter(\.isConflict).count,
                 protected: plan.filter { $0.action == .protectedMarker }.count,
                 notes: notes, warnings: plan.filter { $0.action == .skipUnsafe }.map { "\(PathBytes.display($0.path)): \($0.reason ?? "unsafe")" },
                 snapshotPath: snapshot, dryRun: options.dryRun, durationSeconds: Date().timeIntervalSince(started))
@@ -197,6 +197,13 @@ public struct RestoreManager: Sendable {
         guard plan.contains(where: { $0.action.writes }) else {
             // Nothing to write: leave no trace either (the cleanup below runs as for a refusal).
             return result(restored: 0, snapshot: nil)
+        }
+
+        // The confirmation comes once the plan can say what will change, and only if something
+        // that exists would be replaced or modified. Declining changes nothing in the home.
+        let changes = RestoreChanges(plan)
+        if let confirm = options.confirm, changes.modifiesExisting, !confirm(changes) {
+            throw SindriError(.cancelled, "restore cancelled; nothing in the home was changed")
         }
 
         // Stage 3: snapshot of exactly what will be replaced or modified.

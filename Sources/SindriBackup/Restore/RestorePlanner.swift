@@ -26,8 +26,8 @@ enum HomeState: Equatable {
 struct RestorePlanner {
     let homeDescriptor: Int32
     let mode: RestoreMode
-    /// Restore only these normalized paths and what lies below them (empty: everything).
-    let only: [[UInt8]]
+    /// Restore only the members these PATHs select.
+    let only: RestorePathSelection
 
     struct Step {
         var memberIndex: Int
@@ -50,7 +50,7 @@ struct RestorePlanner {
         var states: [HomeState?] = Array(repeating: nil, count: archive.members.count)
         var identities: [EntryIdentity?] = Array(repeating: nil, count: archive.members.count)
         var candidates: [(index: Int, path: [UInt8])] = []
-        for (index, member) in archive.members.enumerated() where selected(member.path) {
+        for (index, member) in archive.members.enumerated() where only.selects(member.path, isDirectory: member.kind == .directory) {
             let (state, identity) = lookups.lookup(member.path)
             states[index] = state
             identities[index] = identity
@@ -69,8 +69,10 @@ struct RestorePlanner {
             let path = member.path
             guard var existing = states[index] else { continue }
             let identity = identities[index]
-            func step(_ action: RestoreAction, _ reason: String? = nil, existing: HomeState = .missing, backup: [UInt8]? = nil) {
-                steps.append(Step(memberIndex: index, planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup),
+            func step(_ action: RestoreAction, _ reason: String? = nil, existing: HomeState = .missing, backup: [UInt8]? = nil,
+                      typeConflict: Bool = false) {
+                steps.append(Step(memberIndex: index,
+                                  planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup, typeConflict: typeConflict),
                                   existing: existing, identity: action.writes ? identity : nil))
                 outcome[path] = action
             }
@@ -99,7 +101,9 @@ struct RestorePlanner {
             }
             // Something exists at the path.
             if member.kind == .directory, existing == .directory {
-                step(.skipExists, "directory exists", existing: existing)
+                // Not a conflict: the archive's directory is already there (its files are decided
+                // one by one). Counted apart, so that real conflicts are not lost among them.
+                step(.skipDirectoryExists, existing: existing)
                 continue
             }
             if member.kind != .directory, isIdentical(member, existing, homeDigest: homeDigests[index], lookups: &lookups, outcome: outcome) {
@@ -115,9 +119,11 @@ struct RestorePlanner {
             switch mode {
             case .safe:
                 if member.kind == .directory { conflictedParents.insert(path) }
-                step(.skipExists, typeConflict.map { "\($0) (conflict)" } ?? "exists and differs (conflict)", existing: existing)
+                step(.skipExists, typeConflict.map { "\($0) (conflict)" } ?? "exists and differs (conflict)", existing: existing,
+                     typeConflict: typeConflict != nil)
             case .full:
-                step(.overwrite, typeConflict.map { "\($0); the original is kept in the pre-restore snapshot" }, existing: existing)
+                step(.overwrite, typeConflict.map { "\($0); the original is kept in the pre-restore snapshot" }, existing: existing,
+                     typeConflict: typeConflict != nil)
             case .merge:
                 if member.kind == .regular, case .regular = existing, MemberPath.parent(path).isEmpty,
                    ShellConfigMerger.mergedNames.contains(path) {
@@ -129,7 +135,7 @@ struct RestorePlanner {
                     }
                 } else {
                     let backup = freeBackupName(path, claimed: &claimed, lookups: &lookups)
-                    step(.keepBackupAndOverwrite, typeConflict, existing: existing, backup: backup)
+                    step(.keepBackupAndOverwrite, typeConflict, existing: existing, backup: backup, typeConflict: typeConflict != nil)
                 }
             }
         }
@@ -152,10 +158,6 @@ struct RestorePlanner {
         case .directory: return "a directory"
         default: return "a file"
         }
-    }
-
-    private func selected(_ path: [UInt8]) -> Bool {
-        only.isEmpty || only.contains(where: { PathBytes.isSameOrBelow(path, $0) })
     }
 
     /// SHA256 of the home files at `candidates`, by member index, read on four threads (each file

@@ -23,17 +23,23 @@ public struct RestoreOptions: Sendable {
     public var force: Bool
     public var validateExtensions: Bool
     public var autoUpgradeExtensions: Bool
-    /// Restore only these paths (and what lies below them); empty means everything.
+    /// Restore only these PATHs (and what lies below them); empty means everything. Literal paths
+    /// relative to the home, or globs (see ``RestorePathSelection``); a PATH that matches nothing
+    /// fails the restore before anything in the home changes.
     public var only: [String]
     /// The codec of the pre-restore snapshot.
     public var snapshotCodec: SnapshotCodec
     /// Completed-restore snapshots to keep (older ones are pruned).
     public var keepSnapshots: Int
+    /// Asked after the analysis (stage 2), before anything in the home changes, when the plan
+    /// replaces or modifies an existing path; false cancels the restore (nothing changed). Nil
+    /// (or a dry run) asks nothing. Runs on the restore's blocking thread, so it may read a terminal.
+    public var confirm: (@Sendable (RestoreChanges) -> Bool)?
 
     public init(
         mode: RestoreMode = .safe, dryRun: Bool = false, interactive: Bool = true, force: Bool = false,
         validateExtensions: Bool = true, autoUpgradeExtensions: Bool = false, only: [String] = [],
-        snapshotCodec: SnapshotCodec = .gzip, keepSnapshots: Int = 5
+        snapshotCodec: SnapshotCodec = .gzip, keepSnapshots: Int = 5, confirm: (@Sendable (RestoreChanges) -> Bool)? = nil
     ) {
         self.mode = mode
         self.dryRun = dryRun
@@ -44,6 +50,7 @@ public struct RestoreOptions: Sendable {
         self.only = only
         self.snapshotCodec = snapshotCodec
         self.keepSnapshots = keepSnapshots
+        self.confirm = confirm
     }
 }
 
@@ -63,7 +70,10 @@ public enum RestoreAction: String, Sendable, Codable {
     case overwrite = "overwrite"
     case keepBackupAndOverwrite = "keep .bak and overwrite"
     case merge = "merge"
+    /// A non-directory that exists and differs (in safe mode: a conflict, left as it is).
     case skipExists = "skip: exists"
+    /// A directory the archive also has: nothing to do, and not a conflict.
+    case skipDirectoryExists = "skip: directory exists"
     case skipIdentical = "skip: identical"
     case protectedMarker = "protected marker"
     case skipUnsafe = "skip: unsafe"
@@ -85,6 +95,53 @@ public struct PlannedPath: Sendable {
     public var reason: String?
     /// Where the original goes in merge mode (`name.bak`, `name.bak.1`, ...).
     public var backupPath: [UInt8]?
+    /// The home has a directory where the archive has something else, or the reverse.
+    public var typeConflict: Bool = false
+
+    /// Whether the plan left this path alone because it differs from the backup (safe mode).
+    public var isConflict: Bool { action == .skipExists && reason?.contains("conflict") == true }
+}
+
+/// What a restore would change in what the home already has: the figures of the confirmation
+/// asked after the analysis.
+public struct RestoreChanges: Sendable, Equatable {
+    public var created = 0
+    /// Files (and links) overwritten without a copy (full mode; the snapshot keeps them).
+    public var replaced = 0
+    /// Files kept as `.bak` and replaced (merge mode).
+    public var keptAsBackup = 0
+    /// Shell configs merged.
+    public var merged = 0
+    /// Paths whose type changes (a directory replaced by a file, or the reverse).
+    public var typeConflictsReplaced = 0
+
+    public init(_ plan: [PlannedPath]) {
+        for item in plan {
+            switch item.action {
+            case .create: created += 1
+            case .merge: merged += 1
+            case .overwrite, .keepBackupAndOverwrite:
+                if item.typeConflict { typeConflictsReplaced += 1 }
+                else if item.action == .overwrite { replaced += 1 }
+                else { keptAsBackup += 1 }
+            default: break
+            }
+        }
+    }
+
+    /// Whether anything that already exists in the home would be replaced or modified.
+    public var modifiesExisting: Bool { replaced + keptAsBackup + merged + typeConflictsReplaced > 0 }
+
+    /// `2 replaced, 1 kept as .bak and replaced, 1 type conflict replaced, 4 created`: the
+    /// non-zero figures.
+    public var description: String {
+        [(replaced, "replaced"), (keptAsBackup, "kept as .bak and replaced"), (merged, "merged"),
+         (typeConflictsReplaced, typeConflictsReplaced == 1 ? "type conflict replaced" : "type conflicts replaced"),
+         (created, "created")]
+            .filter { $0.0 > 0 }
+            .map { "\($0.0) \($0.1)" }
+            .joined(separator: ", ")
+    }
 }
 
 /// What a restore did (or, for a dry run, would do).
@@ -102,6 +159,11 @@ public struct RestoreResult: Sendable {
     public var durationSeconds: Double
 
     public func count(_ action: RestoreAction) -> Int { plan.filter { $0.action == action }.count }
+
+    /// The paths left alone because they differ from the backup (safe mode), in plan order.
+    public var conflictPaths: [[UInt8]] { plan.filter(\.isConflict).map(\.path) }
+    /// Of those, the type conflicts.
+    public var typeConflicts: Int { plan.filter { $0.isConflict && $0.typeConflict }.count }
 }
 
 /// What `verify` (and restore's stage 1) established about an archive.
