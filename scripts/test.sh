@@ -6,3 +6,5 @@ bash "$here/scripts/install-deps.sh" --test-tools
 cd "$here"
 swift build --product sindri
 swift test
+# Each fuzz target for a bounded time over its seed corpus (build included: see the README).
+bash "$here/scripts/fuzz.sh" "${SINDRI_FUZZ_SECONDS:-30}"
