@@ -7,4 +7,4 @@ cd "$here"
 swift build --product sindri
 swift test
 # Each fuzz target for a bounded time over its seed corpus (build included: see the README).
-bash "$here/scripts/fuzz.sh" "${SINDRI_FUZZ_SECONDS:-30}"
+bash "$here/scripts/fuzz.sh" "${SINDRI_FUZZ_SECONDS:-20}"
