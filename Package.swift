@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .library(name: "SindriBackup", targets: ["SindriBackup"]),
         .library(name: "SindriSynthetic", targets: ["SindriSynthetic"]),
+        // The readers of untrusted input, for the fuzz targets in Fuzz/.
+        .library(name: "SindriCodecs", targets: ["SindriCodecs"]),
+        .library(name: "SindriArchive", targets: ["SindriArchive"]),
         .executable(name: "sindri", targets: ["sindri"]),
         .executable(name: "sindri-workspace", targets: ["sindri-workspace"]),
     ],

@@ -63,7 +63,7 @@ final class ArchiveInflater {
         }
     }
 
-    private enum Framing { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
+    enum Framing: Equatable { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
 
     /// Runs the whole input through, delivering the tar stream in order to `sink`: the bytes, and
     /// the immutable array holding them when there is one (the parallel path), so the receiver
@@ -200,10 +200,15 @@ final class ArchiveInflater {
     }
 
     /// The length of a gzip member made only of byte-aligned stored deflate blocks (our manifest member).
-    private static func storedMember(_ bytes: UnsafeRawBufferPointer) -> Framing {
+    ///
+    /// Its decoded size is the sum of the stored blocks, never the trailer's ISIZE, which a
+    /// damaged or hostile member can set to 4 GiB and make us allocate that much; libdeflate
+    /// still checks ISIZE against what it decoded.
+    static func storedMember(_ bytes: UnsafeRawBufferPointer) -> Framing {
         guard bytes.count >= 10 else { return .needMore }
         guard bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8, bytes[3] == 0 else { return .foreign }
         var position = 10
+        var stored = 0
         while true {
             guard bytes.count >= position + 5 else { return .needMore }
             let header = bytes[position]
@@ -212,12 +217,12 @@ final class ArchiveInflater {
             let inverse = Int(bytes[position + 3]) | Int(bytes[position + 4]) << 8
             guard length == (~inverse & 0xFFFF) else { return .foreign }
             position += 5 + length
+            stored += length
             if position > maximumMember { return .foreign }
             if header == 1 { break }
         }
         guard bytes.count >= position + 8 else { return .needMore }
-        let size = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8 | Int(bytes[position + 6]) << 16 | Int(bytes[position + 7]) << 24
-        return .member(length: position + 8, uncompressed: size, isData: false, isTrailer: false)
+        return .member(length: position + 8, uncompressed: stored, isData: false, isTrailer: false)
     }
 }
 

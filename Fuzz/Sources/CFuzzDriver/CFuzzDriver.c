@@ -1,0 +1,3 @@
+// The declaration in include/ is all this target provides; libFuzzer itself comes with
+// `-sanitize=fuzzer` at link time.
+#include "CFuzzDriver.h"
