@@ -29,7 +29,7 @@ struct BackupChangedFileTests {
         let temp = try TemporaryDirectory("changed")
         let home = temp.sub("home")
         let scratch = temp.sub("scratch")   // same filesystem as the home, outside it
-        let size = 8 << 20
+        let size = 4 << 20
         let versionA = CLIFiles.randomData(size, seed: 11)
         let versionB = CLIFiles.randomData(size, seed: 22)
         try versionA.write(to: URL(fileURLWithPath: scratch + "/a"))
@@ -37,7 +37,7 @@ struct BackupChangedFileTests {
         let target = home + "/workspace/big.bin"
         try Fixture(root: home).data("workspace/big.bin", versionA)
         var warned = 0
-        for trial in 0..<5 {
+        for trial in 0..<3 {
             let stop = scratch + "/stop-\(trial)"
             let racer = Process()
             racer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
