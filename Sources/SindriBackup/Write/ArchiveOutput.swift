@@ -189,7 +189,8 @@ final class ArchiveOutput: @unchecked Sendable {
             discardSidecarTemporary(sidecarTemporary)
             throw failure.error(path: sidecarPath)
         }
-        guard close(directoryDescriptor) == 0 else { throw SindriError.syscall("close", errno: sindri_errno(), path: directory) }
+        // A directory opened read-only: its close has nothing left to report (the fsync did).
+        close(directoryDescriptor)
         return sidecarPath
     }
 
