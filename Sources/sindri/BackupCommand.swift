@@ -40,7 +40,7 @@ struct BackupCommand: AsyncParsableCommand {
     var home: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "An existing directory (or a path ending in /) for an auto-named archive, the archive's path, or - for stdout.",
+        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, or - for stdout.",
         valueName: "path"), completion: .file(extensions: ["gz", "tgz"]))
     var output: String = "."
 
