@@ -51,7 +51,9 @@ public struct ArchiveBuilder: Sendable {
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
         }
-        let archive = try ArchiveOutput(finalPath: finalPath)
+        let automaticName: Bool
+        if case .directory = output { automaticName = true } else { automaticName = false }
+        let archive = try ArchiveOutput(finalPath: finalPath, automaticName: automaticName)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
@@ -85,7 +87,10 @@ public struct ArchiveBuilder: Sendable {
 
         // 3. Data members, built and compressed in parallel, written in order.
         let layout = TarLayout(entries: walk.entries)
-        let builder = BlockBuilder(layout: layout, homeDescriptor: homeDescriptor, blockSize: config.blockSize)
+        let descriptors = SharedDescriptors()
+        defer { descriptors.closeAll() }
+        let builder = BlockBuilder(layout: layout, homeDescriptor: homeDescriptor, blockSize: config.blockSize,
+                                   stamps: walk.stamps, descriptors: descriptors)
         let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
         var tracker = ArchiveTracker(layout: layout)
         let blockCount = builder.blockCount
@@ -153,26 +158,22 @@ public struct ArchiveBuilder: Sendable {
         let duration = Date().timeIntervalSince(started)
         var manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
         var checksumPath: String?
-        if let finalPath = archive.finalPath {
+        if archive.finalPath != nil {
             let size = archive.bytesWritten
             manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: dataChecksum), compressedSize: size, duration: duration)
             let finalMember = try manifestWriter.encodedMember(manifest)
             precondition(finalMember.count == placeholder.count, "manifest member changed size")
-            let wholeChecksum = try await io.run { () throws -> String in
+            checksumPath = try await io.run { () throws -> String? in
                 try archive.rewrite(finalMember, at: 0)
                 let checksum = try archive.wholeFileChecksum()
-                try archive.commit()
-                return checksum
+                return try archive.commit(wholeFileChecksum: checksum)
             }
-            let name = URL(fileURLWithPath: finalPath).lastPathComponent
-            let sidecar = finalPath + ".sha256"
-            try ArchiveOutput.writeSidecar(Array("\(wholeChecksum)  \(name)\n".utf8), to: sidecar)
-            checksumPath = sidecar
         }
         return BackupResult(
             archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
             memberCount: walk.entries.count, totalBytes: walk.regularFileBytes, sizeBytes: archive.bytesWritten,
-            durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions)
+            durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
+            notes: archive.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)
     }
 
     /// The files already at the output that a backup into the home must not archive: an older

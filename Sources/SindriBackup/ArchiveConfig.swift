@@ -119,6 +119,13 @@ public struct BackupResult: Sendable {
     public var manifest: BackupManifest
     /// Each path's `+`/`-` decision, when `exclusions.walk.recordDecisions` was set (`-v`).
     public var decisions: [WalkDecision] = []
+    /// Things worth saying that are not warnings (they do not make the run incomplete): stale
+    /// temporary files removed from the output directory.
+    public var notes: [String] = []
+    /// Sockets left out (reported, not a warning: see `WalkResult.socketsSkipped`).
+    public var socketsSkipped: [[UInt8]] = []
+    /// Earlier sindri archives in the home, left out.
+    public var archivesSkipped: [[UInt8]] = []
 }
 
 /// Progress of a running backup, emitted at most once per block.

@@ -40,7 +40,7 @@ struct BackupCommand: AsyncParsableCommand {
     var home: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "An existing directory (or a path ending in /) for an auto-named archive, the archive's path, or - for stdout.",
+        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, or - for stdout.",
         valueName: "path"), completion: .file(extensions: ["gz", "tgz"]))
     var output: String = "."
 
@@ -60,6 +60,9 @@ struct BackupCommand: AsyncParsableCommand {
     var outputOptions: OutputOptions
 
     func validate() throws {
+        if output.isEmpty {
+            throw ValidationError("--output must not be empty: give a directory, a file name, or - for standard output")
+        }
         if let compression, !(1...9).contains(compression) {
             throw ValidationError("compression level must be between 1 and 9, got \(compression)")
         }
@@ -100,6 +103,7 @@ struct BackupCommand: AsyncParsableCommand {
             for decision in preview.walk.decisions { reporter.item(decision.itemEvent(), text: decision.textLine) }
         }
         for warning in preview.walk.warnings { reporter.warning(warning) }
+        Self.reportSkips(sockets: preview.walk.socketsSkipped, archives: preview.walk.archivesSkipped, reporter: reporter)
         let status: ExitStatus = preview.walk.warnings.isEmpty ? .success : .completedWithWarnings
         let walk = preview.walk
         let target = preview.archivePath ?? "standard output"
@@ -133,7 +137,9 @@ struct BackupCommand: AsyncParsableCommand {
         if reporter.verbose {
             for decision in result.decisions { reporter.item(decision.itemEvent(), text: decision.textLine) }
         }
+        for note in result.notes { reporter.note("sindri: \(note)") }
         for warning in result.warnings { reporter.warning(warning) }
+        Self.reportSkips(sockets: result.socketsSkipped, archives: result.archivesSkipped, reporter: reporter)
         let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
         let place = result.archivePath ?? "standard output"
         var text = String(format: "Backup created: %@ (%@, %@, %.1f s)",
@@ -144,6 +150,21 @@ struct BackupCommand: AsyncParsableCommand {
         }
         reporter.summary(result.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue), text: text)
         return status
+    }
+}
+
+extension BackupCommand {
+    /// Sockets and earlier archives left out: said once each on a terminal (not warnings, so
+    /// the exit status stays 0); `--json` carries them in the summary's `details`.
+    static func reportSkips(sockets: [[UInt8]], archives: [[UInt8]], reporter: Reporter) {
+        if !sockets.isEmpty {
+            let names = sockets.prefix(3).map { PathBytes.display($0) }.joined(separator: ", ") + (sockets.count > 3 ? ", ..." : "")
+            reporter.note("sindri: \(sockets.count) socket(s) not archived (sockets cannot be; their programs recreate them): \(names)")
+        }
+        if !archives.isEmpty {
+            let names = archives.prefix(3).map { PathBytes.display($0) }.joined(separator: ", ") + (archives.count > 3 ? ", ..." : "")
+            reporter.note("sindri: \(archives.count) earlier sindri archive file(s) in the home not archived: \(names)")
+        }
     }
 }
 

@@ -46,7 +46,8 @@ struct ListCommand: AsyncParsableCommand {
                         reporter.writeText(Self.manifestSummary(manifest, path: path) + "\n", to: STDOUT_FILENO)
                     },
                     onMember: { member in
-                        reporter.item(member.entry.listItemEvent, text: Self.memberLine(member.entry))
+                        // The event is only built for --json: a listing runs to millions of members.
+                        reporter.item(reporter.json ? member.entry.listItemEvent : Self.textOnly, text: Self.memberLine(member.entry))
                     })
             }
             if let manifest = listing.manifest, !manifest.checksum.isRealSHA256, !reporter.json, !reporter.quiet {
@@ -56,6 +57,9 @@ struct ListCommand: AsyncParsableCommand {
             return .success
         }
     }
+
+    /// The event handed to the reporter in text mode, where only the text is used.
+    private static let textOnly = SindriEvent.item(SindriEvent.Item(action: "list", path: ""))
 
     /// The manifest summary printed before the members.
     static func manifestSummary(_ manifest: BackupManifest?, path: String) -> String {
@@ -148,8 +152,25 @@ struct ListCommand: AsyncParsableCommand {
     static func localTime(_ seconds: Int64) -> String {
         var time = time_t(seconds)
         var parts = tm()
-        guard localtime_r(&time, &parts) != nil else { return "????-??-?? ??:??" }
-        return String(format: "%04d-%02d-%02d %02d:%02d",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min))
+        guard localtime_r(&time, &parts) != nil, (0...9999).contains(parts.tm_year + 1900) else { return "????-??-?? ??:??" }
+        // Digits by hand: String(format:) costs microseconds a member through Foundation.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16)
+        func append(_ value: Int32, width: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        append(parts.tm_year + 1900, width: 4); bytes.append(UInt8(ascii: "-"))
+        append(parts.tm_mon + 1, width: 2); bytes.append(UInt8(ascii: "-"))
+        append(parts.tm_mday, width: 2); bytes.append(UInt8(ascii: " "))
+        append(parts.tm_hour, width: 2); bytes.append(UInt8(ascii: ":"))
+        append(parts.tm_min, width: 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

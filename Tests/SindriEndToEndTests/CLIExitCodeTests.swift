@@ -5,7 +5,7 @@ import Testing
 @Suite("exit statuses (end to end)")
 struct CLIExitCodeTests {
     /// One invocation. `$T` is a scratch directory with `home/` (a small home), `fifo-home/` (a home
-    /// holding a named pipe, which is skipped with a warning), `bad.tar.gz` (not gzip),
+    /// holding a file it must skip with a warning: a device node, or unreadable when not root), `bad.tar.gz` (not gzip),
     /// `good.tar.gz` (made by the test) and `out/`.
     struct Case: CustomTestStringConvertible, Sendable {
         var label: String
@@ -17,9 +17,9 @@ struct CLIExitCodeTests {
 
     static let cases: [Case] = [
         Case(label: "backup", arguments: ["backup", "--home", "$T/home", "-o", "$T/out/"], status: 0),
-        Case(label: "backup with a skipped FIFO", arguments: ["backup", "--home", "$T/fifo-home", "-o", "$T/out/"], status: 3),
+        Case(label: "backup with a skipped file", arguments: ["backup", "--home", "$T/fifo-home", "-o", "$T/out/"], status: 3),
         Case(label: "dry run, clean", arguments: ["backup", "--home", "$T/home", "-o", "$T/out/", "--dry-run"], status: 0),
-        Case(label: "dry run with a FIFO (what the real run returns)", arguments: ["backup", "--home", "$T/fifo-home", "-o", "$T/out/", "--dry-run"], status: 3),
+        Case(label: "dry run with a skipped file (what the real run returns)", arguments: ["backup", "--home", "$T/fifo-home", "-o", "$T/out/", "--dry-run"], status: 3),
         Case(label: "dry run into a missing directory (as the real run)", arguments: ["backup", "--home", "$T/home", "-o", "$T/missing/", "--dry-run"], status: 64),
         Case(label: "unknown option", arguments: ["backup", "--no-such-option"], status: 64),
         Case(label: "unknown subcommand", arguments: ["frobnicate"], status: 64),
@@ -46,7 +46,7 @@ struct CLIExitCodeTests {
         let temp = try TemporaryDirectory("exit")
         try CLIFiles.smallHome(at: temp.sub("home"))
         try CLIFiles.smallHome(at: temp.sub("fifo-home"))
-        try CLIFiles.fifo(temp.path + "/fifo-home/workspace/projects/pipe")
+        try CLIFiles.skippedFile(temp.path + "/fifo-home/workspace/projects/pipe")
         _ = temp.sub("out")
         try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: temp.path + "/bad.tar.gz"))
         if testCase.arguments.first == "list" {

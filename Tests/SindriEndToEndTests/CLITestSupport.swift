@@ -98,9 +98,16 @@ enum CLIFiles {
         return Data(bytes)
     }
 
-    /// Creates a named pipe (which a backup skips with a warning).
-    static func fifo(_ path: String) throws {
-        guard mkfifo(path, 0o644) == 0 else { throw Fixture.FixtureError.create(path) }
+    /// Creates something a backup skips with a warning (exit 3): a device node as root (FIFOs
+    /// are archived and sockets only noted), an unreadable file otherwise.
+    static func skippedFile(_ path: String) throws {
+        if geteuid() == 0 {
+            guard try Shell.run(["mknod", path, "c", "1", "3"]).status == 0 else { throw Fixture.FixtureError.create(path) }
+        } else {
+            guard FileManager.default.createFile(atPath: path, contents: Data("x".utf8)), chmod(path, 0) == 0 else {
+                throw Fixture.FixtureError.create(path)
+            }
+        }
     }
 
     /// Whether `directory` is empty (or missing).

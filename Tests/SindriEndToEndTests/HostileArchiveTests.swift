@@ -109,7 +109,8 @@ struct HostileArchiveTests {
         try home.directory("workspace/projects")
     }
 
-    @Test("verify and restore refuse the whole archive (4); nothing changes inside or outside the home", arguments: Hostile.allCases)
+    @Test("verify and restore refuse the whole archive (4); nothing changes inside or outside the home",
+          arguments: Hostile.allCases.filter { $0 != .fifo })  // a FIFO member is ours: BackupSkippedFileTests restores it
     func hostileArchiveRefused(hostile: Hostile) throws {
         let box = try RestoreSandbox("hostile")
         try Self.prepareHome(box)

@@ -67,6 +67,7 @@ extension BackupResult {
         summary.profile = profile.rawValue
         summary.home = home
         summary.manifest = try? JSONValue(encoding: manifest)
+        summary.details = BackupPreview.skipDetails(sockets: socketsSkipped, archives: archivesSkipped, notes: notes)
         return .summary(summary)
     }
 }
@@ -84,7 +85,19 @@ extension BackupPreview {
         summary.warningCount = walk.warnings.count
         summary.profile = profile.rawValue
         summary.home = home
+        summary.details = Self.skipDetails(sockets: walk.socketsSkipped, archives: walk.archivesSkipped, notes: [])
         return .summary(summary)
+    }
+
+    /// `details` of a backup summary: the sockets and earlier archives left out (paths
+    /// display-escaped) and the notes (stale temporary files removed); nil when there are none.
+    static func skipDetails(sockets: [[UInt8]], archives: [[UInt8]], notes: [String]) -> JSONValue? {
+        guard !sockets.isEmpty || !archives.isEmpty || !notes.isEmpty else { return nil }
+        return .object([
+            "sockets_skipped": .array(sockets.map { .string(PathBytes.display($0)) }),
+            "archives_skipped": .array(archives.map { .string(PathBytes.display($0)) }),
+            "notes": .array(notes.map { .string($0) }),
+        ])
     }
 
     /// One `item` per decision, with the member's type, size and mode for included paths.

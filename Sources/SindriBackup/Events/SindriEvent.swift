@@ -1,5 +1,8 @@
 import Foundation
 import SindriArchive
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One message of the machine-readable stream that `sindri --json` writes, one JSON object per line.
 ///
@@ -276,8 +279,34 @@ public enum EventTime {
     }
 
     /// RFC 3339 for a Unix time in seconds (a tar member's mtime).
+    ///
+    /// Called once per member by `list --json` and `-v`, so it formats with `gmtime_r` and
+    /// integer digits: an `ISO8601DateFormatter` per call made listing 100,000 members take 10 s.
     public static func rfc3339(unixSeconds: Int64) -> String {
-        rfc3339(Date(timeIntervalSince1970: TimeInterval(unixSeconds)))
+        var time = time_t(clamping: unixSeconds)
+        var parts = tm()
+        guard gmtime_r(&time, &parts) != nil, parts.tm_year + 1900 >= 0, parts.tm_year + 1900 <= 9999 else {
+            return rfc3339(Date(timeIntervalSince1970: TimeInterval(unixSeconds)))
+        }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(20)
+        func digits(_ value: Int32, _ width: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(parts.tm_year + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mon + 1, 2); bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mday, 2); bytes.append(UInt8(ascii: "T"))
+        digits(parts.tm_hour, 2); bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_min, 2); bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_sec, 2); bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Seconds rounded to milliseconds, so streams do not carry binary-fraction noise.

@@ -28,8 +28,26 @@ final class ArchiveInflater {
     private let descriptor: Int32
     private let name: String
     private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Largest member accepted on the parallel path (a hostile header cannot make us allocate more).
+    /// Largest member the framing accepts at all (larger goes to zlib's streaming inflater).
     private static let maximumMember = BlockMemberCompressor.maximumBlockSize
+
+    // Memory is bounded by these limits, not by what headers declare nor by the core count: at
+    // most two batches are alive (one inflating, one being delivered), each holding at most
+    // `batchOutputBudget` of inflated members and `batchInputBudget` (+ one member) of their
+    // compressed bytes, plus the input buffer and the hasher's queue. A member that declares
+    // more than our writer's block size is not inflated whole: it is streamed through zlib in
+    // 256 KiB pieces, in order, between batches.
+    /// Inflated bytes one member may declare and still be inflated whole on a worker.
+    static let largestWholeMember = 1 << 20
+    /// Compressed bytes of a member inflated whole (a 1 MiB block of incompressible data is
+    /// stored, slightly larger than 1 MiB).
+    static let largestWholeCompressedMember = 2 << 20
+    /// Declared inflated bytes of one batch.
+    static let batchOutputBudget = 32 << 20
+    /// Compressed bytes of one batch.
+    static let batchInputBudget = 8 << 20
+    /// Members of one batch (enough to keep every worker busy).
+    private var batchMemberLimit: Int { min(64, workers * 4) }
 
     init(descriptor: Int32, name: String) {
         self.descriptor = descriptor
@@ -81,9 +99,11 @@ final class ArchiveInflater {
             // Collect a batch of whole members.
             var batch: [(offset: Int, length: Int, uncompressed: Int, isData: Bool)] = []
             var batchBytes = 0
+            var batchOutput = 0
             var foreign = false
-            while batch.count < workers * 4 && batchBytes < 16 << 20 {
-                let cursor = start + batch.reduce(0) { $0 + $1.length }
+            var streamed: (length: Int, uncompressed: Int, isData: Bool)?
+            while batch.count < batchMemberLimit && batchBytes < Self.batchInputBudget {
+                let cursor = start + batchBytes
                 try fill(minimum: cursor - start + BlockMemberHeader.size)
                 if cursor >= buffer.count { break }
                 var framing = frame(at: cursor, first: first && batch.isEmpty)
@@ -95,10 +115,17 @@ final class ArchiveInflater {
                     foreign = true
                     break
                 }
+                if length > Self.largestWholeCompressedMember || uncompressed > Self.largestWholeMember {
+                    // Streamed on its own once the members before it are delivered.
+                    if batch.isEmpty { streamed = (length, uncompressed, isData) }
+                    break
+                }
+                if !batch.isEmpty && batchOutput + uncompressed > Self.batchOutputBudget { break }
                 try fill(minimum: cursor - start + length)
                 guard buffer.count - cursor >= length else { foreign = true; break }  // truncated: let zlib say so
                 batch.append((cursor, length, uncompressed, isData))
                 batchBytes += length
+                batchOutput += uncompressed
             }
             if !batch.isEmpty {
                 first = false
@@ -119,6 +146,17 @@ final class ArchiveInflater {
             if foreign {
                 framedToTheEnd = false
                 break
+            }
+            if let member = streamed {
+                first = false
+                if let previous = pending {
+                    previous.wait()
+                    try deliver(previous, &summary, hasher, sink)
+                    pending = nil
+                }
+                try stream(member, &summary, hasher, sink)
+                summary.compressedBytes = consumedBefore + start
+                continue
             }
             if batch.isEmpty {
                 try fill(minimum: 1)
@@ -183,6 +221,49 @@ final class ArchiveInflater {
             try output.withUnsafeBytes { try sink($0, output) }
             summary.gzipMembers += 1
         }
+    }
+
+    /// Inflates the member at `start` (declared `length` compressed bytes) through zlib, in
+    /// pieces, without holding it whole: the member must end exactly at its declared length and
+    /// inflate to its declared size.
+    private func stream(_ member: (length: Int, uncompressed: Int, isData: Bool), _ summary: inout Summary,
+                        _ hasher: BackgroundHasher, _ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws {
+        let memberStart = consumedBefore + start
+        func damaged(_ reason: String) -> SindriError {
+            SindriError(.archiveCorrupt, "\(name): gzip member at byte \(memberStart) is damaged: \(reason)", path: name)
+        }
+        let decoder: GzipStreamDecoder
+        do {
+            decoder = try GzipStreamDecoder(toleratesTrailingZeros: false)
+        } catch {
+            throw damaged(error.message)
+        }
+        var remaining = member.length
+        while remaining > 0 {
+            compact()
+            try fill(minimum: 1)
+            let available = buffer.count - start
+            guard available > 0 else { throw damaged("the archive ends inside it") }
+            let count = min(available, remaining, 1 << 20)
+            let piece = Array(buffer[start..<(start + count)])
+            if member.isData { hasher.update(piece, ranges: [0..<count]) }
+            do {
+                try piece.withUnsafeBytes { raw in try decoder.feed(raw, output: { try sink($0, nil) }) }
+            } catch let error as CodecError {
+                throw damaged(error.message)
+            }
+            start += count
+            remaining -= count
+        }
+        do {
+            try decoder.finish()
+        } catch {
+            throw damaged(error.message)
+        }
+        guard decoder.membersCompleted == 1, decoder.uncompressedBytesProduced == member.uncompressed else {
+            throw damaged("its header's sizes do not match its contents")
+        }
+        summary.gzipMembers += 1
     }
 
     /// Recognizes the member at `offset`: a stored member (the manifest's) or a block member.
@@ -293,7 +374,7 @@ final class BackgroundHasher: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private var hasher = SHA256()  // only touched on `queue`
 
-    init(label: String, depth: Int = 4) {
+    init(label: String, depth: Int = 2) {
         queue = DispatchQueue(label: label, qos: .userInitiated)
         slots = DispatchSemaphore(value: depth)
     }

@@ -263,7 +263,9 @@ final class ArchiveScanner {
         case .characterDevice, .blockDevice:
             throw unsafe("device node", path)
         case .fifo:
-            throw unsafe("named pipe (FIFO)", path)
+            // Our writer archives FIFOs; a FIFO is a name, not a way out of the home (it is
+            // created with mkfifo in the staging area and renamed into place like a file).
+            current = .other
         case .other(let flag):
             throw unsafe("unsupported member type '\(Character(Unicode.Scalar(flag)))'", path)
         }

@@ -288,6 +288,30 @@ final class RestoreApplier {
                 }
             }
             return name
+        case .fifo:
+            // Made here, never from the archive's bytes: a FIFO has none. Device nodes are refused by stage 1.
+            let name = nextName("p")
+            try withCPath(name) { fifo in
+                guard mkfifoat(staging.stagingDescriptor, fifo, 0o600) == 0 else {
+                    throw Syscalls.Failure(operation: "mkfifoat", errno: sindri_errno()).error(path: PathBytes.display(member.path))
+                }
+                // Attributes through a descriptor (a FIFO opens at once with O_NONBLOCK for reading):
+                // nothing here follows a name that could have been swapped.
+                let fd: Int32
+                do {
+                    fd = try Syscalls.openAt(staging.stagingDescriptor, fifo, O_RDONLY | O_NONBLOCK | O_NOFOLLOW)
+                } catch let failure as Syscalls.Failure {
+                    throw failure.error(path: PathBytes.display(member.path))
+                }
+                defer { close(fd) }
+                var failure: Syscalls.Failure?
+                if geteuid() == 0, fchown(fd, member.uid, member.gid) != 0 { failure = Syscalls.Failure(operation: "fchown", errno: sindri_errno()) }
+                if failure == nil, fchmod(fd, mode_t(member.mode & 0o1777)) != 0 { failure = Syscalls.Failure(operation: "fchmod", errno: sindri_errno()) }
+                var times = [timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0), timespec(tv_sec: Int(member.modificationTime), tv_nsec: 0)]
+                if failure == nil, futimens(fd, &times) != 0 { failure = Syscalls.Failure(operation: "futimens", errno: sindri_errno()) }
+                if let failure { throw failure.error(path: PathBytes.display(member.path)) }
+            }
+            return name
         case .hardLink:
             let name = nextName("h")
             let target = member.linkTarget

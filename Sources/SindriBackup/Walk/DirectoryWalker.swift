@@ -11,11 +11,43 @@ public struct FileIdentity: Hashable, Sendable {
     public var inode: UInt64
 }
 
+/// What the walk's `lstat` said about a member, for telling later whether the file read is
+/// still the file the walk saw (as GNU tar does: inode, size, mtime and ctime).
+public struct FileStamp: Sendable, Equatable {
+    public var device: UInt64 = 0
+    public var inode: UInt64 = 0
+    public var size: Int64 = 0
+    public var modificationSeconds: Int64 = 0
+    public var modificationNanoseconds: Int64 = 0
+    public var changeSeconds: Int64 = 0
+    public var changeNanoseconds: Int64 = 0
+
+    public init() {}
+
+    public init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modificationSeconds = Int64(info.st_mtim.tv_sec)
+        modificationNanoseconds = Int64(info.st_mtim.tv_nsec)
+        changeSeconds = Int64(info.st_ctim.tv_sec)
+        changeNanoseconds = Int64(info.st_ctim.tv_nsec)
+    }
+}
+
 /// What the walk found: the members in archive order, and the totals the pipeline and the
 /// progress line need before the first byte is read.
 public struct WalkResult: Sendable {
     /// Members in deterministic order: pre-order depth-first, siblings sorted by name bytes.
     public var entries: [TarEntry]
+    /// The walk's `lstat` of each member, in the same order as `entries`.
+    public var stamps: [FileStamp] = []
+    /// Sockets found and left out. They cannot be archived, and the programs that made them
+    /// (gpg-agent, ssh-agent) recreate them, so they are reported without making the backup
+    /// incomplete (exit 0, as GNU tar does).
+    public var socketsSkipped: [[UInt8]] = []
+    /// Earlier sindri archives (and their sidecars) found in the home and left out.
+    public var archivesSkipped: [[UInt8]] = []
     public var warnings: [BackupWarning]
     public var decisions: [WalkDecision]
     /// Regular files whose content is archived (hard links excluded).
@@ -106,8 +138,13 @@ public struct DirectoryWalker: Sendable {
                 if info.st_nlink > 1, let first = firstPathOfInode[identity] {
                     var link = entry(path: path, info: info, kind: .hardLink)
                     link.linkTarget = first
-                    result.entries.append(link)
+                    append(link, info, &result)
                     record(&result, path, false, true, "hard link")
+                    continue
+                }
+                if SindriArchiveName.matches(child.name) || isOurArchive(path, child.name) {
+                    result.archivesSkipped.append(path)
+                    record(&result, path, false, false, "an earlier sindri archive")
                     continue
                 }
                 if checkReadable, !isReadable(stack[top].parent, child.name) {
@@ -117,7 +154,7 @@ public struct DirectoryWalker: Sendable {
                 if info.st_nlink > 1 { firstPathOfInode[identity] = path }
                 var file = entry(path: path, info: info, kind: .regular)
                 file.size = UInt64(info.st_size)
-                result.entries.append(file)
+                append(file, info, &result)
                 result.regularFileCount += 1
                 result.regularFileBytes += file.size
                 record(&result, path, false, true, "selected")
@@ -126,15 +163,17 @@ public struct DirectoryWalker: Sendable {
                     let target = try withCPath(path) { try Syscalls.readLinkAt(homeDescriptor, $0) }
                     var link = entry(path: path, info: info, kind: .symbolicLink)
                     link.linkTarget = target
-                    result.entries.append(link)
+                    append(link, info, &result)
                     record(&result, path, false, true, "selected")
                 } catch let failure as Syscalls.Failure {
                     result.warnings.append(BackupWarning(path: path, message: "cannot read symlink (\(failure.operation): \(String(cString: strerror(failure.errno)))); skipped"))
                 }
             case S_IFSOCK:
-                result.warnings.append(BackupWarning(path: path, message: "socket skipped"))
+                result.socketsSkipped.append(path)
+                record(&result, path, false, false, "socket (cannot be archived)")
             case S_IFIFO:
-                result.warnings.append(BackupWarning(path: path, message: "named pipe (FIFO) skipped"))
+                append(entry(path: path, info: info, kind: .fifo), info, &result)
+                record(&result, path, false, true, "selected")
             case S_IFCHR, S_IFBLK:
                 result.warnings.append(BackupWarning(path: path, message: "device node skipped"))
             default:
@@ -142,6 +181,29 @@ public struct DirectoryWalker: Sendable {
             }
         }
         return result
+    }
+
+    /// Adds a member with the `lstat` it was made from.
+    private func append(_ entry: TarEntry, _ info: stat, _ result: inout WalkResult) {
+        result.entries.append(entry)
+        result.stamps.append(FileStamp(info))
+    }
+
+    /// Whether a file whose name does not say so is one of our archives all the same (renamed,
+    /// or made with `-o NAME.tar.gz`): a `.tar.gz`/`.tgz` whose first gzip member is stored and
+    /// starts with the manifest's tar header, as only our writer makes it. Reads 128 bytes.
+    /// A `.sha256` beside such a file is its sidecar, left out with it.
+    private func isOurArchive(_ path: [UInt8], _ name: [UInt8]) -> Bool {
+        let sidecar = Array(".sha256".utf8)
+        if name.ends(with: sidecar) {
+            return isOurArchive(Array(path.dropLast(sidecar.count)), Array(name.dropLast(sidecar.count)))
+        }
+        guard name.ends(with: Array(".tar.gz".utf8)) || name.ends(with: Array(".tgz".utf8)) else { return false }
+        guard let fd = try? withCPath(path, { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }) else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 128)
+        let count = (try? head.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: 0) }) ?? 0
+        return SindriArchiveName.hasManifestMember(head[0..<count])
     }
 
     private func record(_ result: inout WalkResult, _ path: [UInt8], _ isDirectory: Bool, _ included: Bool, _ rule: String) {
@@ -160,11 +222,11 @@ public struct DirectoryWalker: Sendable {
     ) {
         switch descend(path, info, rootInfo, &result) {
         case .children(let children):
-            result.entries.append(entry(path: path, info: info, kind: .directory))
+            append(entry(path: path, info: info, kind: .directory), info, &result)
             record(&result, path, true, true, rule)
             stack.append((path, children, 0, traverseOnly))
         case .keepEmpty(let reason):
-            result.entries.append(entry(path: path, info: info, kind: .directory))
+            append(entry(path: path, info: info, kind: .directory), info, &result)
             record(&result, path, true, true, reason)
         case .skip:
             break
@@ -271,6 +333,37 @@ public struct DirectoryWalker: Sendable {
         TarEntry(
             path: path, kind: kind, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid), gid: UInt32(info.st_gid),
             size: 0, modificationTime: info.modificationSeconds, linkTarget: [])
+    }
+}
+
+/// Recognizes sindri's own archives in a home, so a backup never archives earlier backups.
+public enum SindriArchiveName {
+    /// `sindri-backup-*.tar.gz`, with `.age` (encrypted) and `.sha256` (sidecar) variants, and
+    /// the temporary names a running or killed backup writes (`.sindri-backup-….sindri-tmp-…`).
+    public static func matches(_ name: [UInt8]) -> Bool {
+        let prefix = Array("sindri-backup-".utf8)
+        if name.starts(with: Array(".".utf8) + prefix), name.firstRange(of: Array(".sindri-tmp-".utf8)) != nil { return true }
+        guard name.starts(with: prefix) else { return false }
+        for suffix in [".tar.gz", ".tar.gz.age", ".tar.gz.sha256", ".tar.gz.age.sha256"] where name.ends(with: Array(suffix.utf8)) {
+            return true
+        }
+        return false
+    }
+
+    /// Whether `head` (the first bytes of a file) is a gzip member with no flags whose first
+    /// deflate block is stored and holds the tar header of `.backup-manifest.json`.
+    public static func hasManifestMember(_ head: ArraySlice<UInt8>) -> Bool {
+        let bytes = Array(head)
+        let manifest = Array(MANIFEST_FILENAME.utf8) + [0]
+        guard bytes.count >= 15 + manifest.count, bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8, bytes[3] == 0,
+              bytes[10] <= 1 else { return false }
+        return Array(bytes[15..<(15 + manifest.count)]) == manifest
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }
 

@@ -1,5 +1,6 @@
 import CSindriSystem
 import Crypto
+import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
@@ -24,12 +25,37 @@ struct RawBlock: Sendable {
 /// bounded `pread` of at most a block from a file the walk just touched (normally in the page
 /// cache), and the work that follows (hashing, deflate) is CPU-bound anyway; a separate reader
 /// pool would add a hand-off per block and buy nothing on two cores.
+///
+/// Each file is read through one descriptor, whichever blocks it spans (`SharedDescriptors`),
+/// so a file renamed over while it is read cannot be archived as a mix of two files. After
+/// every slice the descriptor's `fstat` is compared with the walk's `lstat` (device, inode,
+/// size, mtime and ctime, as GNU tar does): a file replaced before it was opened has another
+/// inode, one written or replaced while it was read has a new ctime (an unlink changes the
+/// link count, hence the ctime), and either gets the warning "file changed as we read it".
 struct BlockBuilder: Sendable {
     let layout: TarLayout
     let homeDescriptor: Int32
     let blockSize: Int
+    /// The walk's `lstat` per member (empty: compare sizes only).
+    let stamps: [FileStamp]
+    let descriptors: SharedDescriptors
+
+    init(layout: TarLayout, homeDescriptor: Int32, blockSize: Int, stamps: [FileStamp] = [], descriptors: SharedDescriptors = SharedDescriptors()) {
+        self.layout = layout
+        self.homeDescriptor = homeDescriptor
+        self.blockSize = blockSize
+        self.stamps = stamps
+        self.descriptors = descriptors
+    }
 
     var blockCount: Int { Int((layout.length + UInt64(blockSize) - 1) / UInt64(blockSize)) }
+
+    /// How many blocks member `index`'s content touches.
+    private func blocksSpanned(_ content: Range<UInt64>) -> Int {
+        guard !content.isEmpty else { return 0 }
+        let size = UInt64(blockSize)
+        return Int((content.upperBound - 1) / size - content.lowerBound / size + 1)
+    }
 
     func build(_ index: Int) -> RawBlock {
         let start = UInt64(index) * UInt64(blockSize)
@@ -55,8 +81,7 @@ struct BlockBuilder: Sendable {
                     let from = max(content.lowerBound, start)
                     let to = min(content.upperBound, end)
                     let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(from - start)..<Int(to - start)])
-                    let isLastSlice = to == content.upperBound
-                    if let warning = readSlice(entry, fileOffset: Int64(from - content.lowerBound), into: target, isLastSlice: isLastSlice) {
+                    if let warning = readSlice(member, entry, spanning: blocksSpanned(content), fileOffset: Int64(from - content.lowerBound), into: target) {
                         block.warnings.append((member, warning))
                     }
                     if content.lowerBound >= start && content.upperBound <= end {
@@ -74,21 +99,28 @@ struct BlockBuilder: Sendable {
 
     /// Reads one slice of a file into `target`; a short file is zero-padded. Returns a warning
     /// when the file vanished, shrank, grew or changed while it was read.
-    private func readSlice(_ entry: TarEntry, fileOffset: Int64, into target: UnsafeMutableRawBufferPointer, isLastSlice: Bool) -> String? {
+    private func readSlice(_ member: Int, _ entry: TarEntry, spanning blocks: Int, fileOffset: Int64, into target: UnsafeMutableRawBufferPointer) -> String? {
+        let opened = descriptors.acquire(member, blocks: blocks) { () -> Result<Int32, Syscalls.Failure> in
+            do {
+                // O_NONBLOCK: if the file was replaced by a FIFO since the walk, opening it must not wait
+                // for a writer forever; `pread` then fails (ESPIPE) and the warning below says so. It
+                // changes nothing for a regular file.
+                return .success(try withCPath(entry.path) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) })
+            } catch let failure as Syscalls.Failure {
+                return .failure(failure)
+            } catch {
+                return .failure(Syscalls.Failure(operation: "openat", errno: EIO))
+            }
+        }
+        defer { descriptors.release(member) }
         let fd: Int32
-        do {
-            // O_NONBLOCK: if the file was replaced by a FIFO since the walk, opening it must not wait
-            // for a writer forever; `pread` then fails (ESPIPE) and the warning below says so. It
-            // changes nothing for a regular file.
-            fd = try withCPath(entry.path) { try FileOpener.openBeneath(homeDescriptor, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
-        } catch let failure as Syscalls.Failure {
+        switch opened {
+        case .failure(let failure):
             target.initializeMemory(as: UInt8.self, repeating: 0)
             return "could not be opened while archiving (\(String(cString: strerror(failure.errno)))); archived as \(entry.size) zero bytes"
-        } catch {
-            target.initializeMemory(as: UInt8.self, repeating: 0)
-            return "could not be opened while archiving; archived as zero bytes"
+        case .success(let descriptor):
+            fd = descriptor
         }
-        defer { close(fd) }
         var warning: String?
         do {
             let count = try Syscalls.readFully(fd, into: target, at: fileOffset)
@@ -102,13 +134,83 @@ struct BlockBuilder: Sendable {
         } catch {
             return "read failed: \(error)"
         }
-        if isLastSlice, warning == nil, let info = try? Syscalls.fileStatus(fd) {
-            if UInt64(info.st_size) > entry.size {
-                warning = "grew while being read; truncated to its size at the start of the backup (\(entry.size) bytes)"
-            } else if info.modificationSeconds != entry.modificationTime {
-                warning = "changed while being read"
-            }
+        guard warning == nil, let info = try? Syscalls.fileStatus(fd) else { return warning }
+        if UInt64(info.st_size) > entry.size {
+            return "grew while being read; truncated to its size at the start of the backup (\(entry.size) bytes)"
         }
-        return warning
+        if member < stamps.count {
+            if FileStamp(info) != stamps[member] {
+                return "file changed as we read it; the archived copy may not be consistent"
+            }
+        } else if info.modificationSeconds != entry.modificationTime {
+            return "file changed as we read it"
+        }
+        return nil
+    }
+}
+
+/// The descriptors of files being read, shared by the blocks each file spans.
+///
+/// A file is opened by the first block that needs it and closed by the last one to finish
+/// with it (a count of the blocks it spans, taken from the layout), so every byte of it comes
+/// through one descriptor, i.e. from one inode. A file inside one block leaves the table when
+/// its block is done with it.
+/// Blocks are launched in order with at most `3 x workers` in flight, and a block holds at most
+/// two files that span several blocks (its first and its last), so at most `2 x` the blocks in
+/// flight descriptors are open at once, whatever the number of files: far below any open-file
+/// limit a backup can run under (a failure to open is reported per file, not fatal).
+final class SharedDescriptors: @unchecked Sendable {
+    private struct Slot {
+        var result: Result<Int32, Syscalls.Failure>
+        var remaining: Int
+    }
+    private let lock = NSLock()
+    private var slots: [Int: Slot] = [:]
+
+    init() {}
+
+    /// The descriptor of `member` (opening it with `open` if no block did yet).
+    func acquire(_ member: Int, blocks: Int, open: () -> Result<Int32, Syscalls.Failure>) -> Result<Int32, Syscalls.Failure> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let slot = slots[member] { return slot.result }
+        let result = open()
+        slots[member] = Slot(result: result, remaining: max(1, blocks))
+        return result
+    }
+
+    /// One block is done with `member`; the last one closes the descriptor.
+    func release(_ member: Int) {
+        lock.lock()
+        guard var slot = slots[member] else {
+            lock.unlock()
+            return
+        }
+        slot.remaining -= 1
+        if slot.remaining > 0 {
+            slots[member] = slot
+            lock.unlock()
+            return
+        }
+        slots[member] = nil
+        lock.unlock()
+        // Read-only descriptor: close cannot lose data, so its result carries no information.
+        if case .success(let fd) = slot.result { close(fd) }
+    }
+
+    /// Closes whatever a cancelled or failed backup left open.
+    func closeAll() {
+        lock.lock()
+        let open = slots.values
+        slots.removeAll()
+        lock.unlock()
+        for slot in open { if case .success(let fd) = slot.result { close(fd) } }
+    }
+
+    /// How many files are open now (for tests of the bound).
+    var openCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.count
     }
 }
