@@ -36,7 +36,7 @@ struct ArchiveInflaterFuzzRegressionTests {
             Issue.record("verify accepted a member whose trailer lies about its size")
         } catch let error as SindriError {
             #expect(error.code == .archiveCorrupt)
-            #expect(error.message.contains("damaged"))
+            #expect(error.message.contains("corrupt data in gzip member 1"))
         }
     }
 }
