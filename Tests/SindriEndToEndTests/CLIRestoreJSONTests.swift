@@ -47,6 +47,31 @@ struct CLIRestoreJSONTests {
         #expect(try box.homeSnapshot() == before, "a dry run changed the home")
     }
 
+    @Test("restore --json summary: files counts regular files only, warning_count matches the warning events, action keys are plain words")
+    func restoreSummaryCounts() throws {
+        let box = try RestoreSandbox("json-restore-counts")
+        let archive = try Self.realArchive(box)
+        try Fixture(root: box.home).file(".gitconfig", "[user]\n\tname = Local\n")
+        let run = try box.restore(archive, ["--json", "--no-interactive"])
+        #expect(run.status == 3, "a conflict: completed with warnings; stderr: \(run.stderr)")
+        let stream = JSONStream(run.stdout)
+        let summary = try #require(stream.of("summary").last)
+        // The regular files of the archive, less our own members and the one conflict
+        // (.gitconfig, left as it is): what `files` must count.
+        let listing = try Shell.run(["tar", "-tvzf", archive])
+        let regularNames = Set(listing.stdoutText.split(separator: "\n").filter { $0.hasPrefix("-") }
+            .compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) }
+            .filter { !$0.hasPrefix(".backup-") })
+        #expect(regularNames.contains(".gitconfig") && regularNames.count > 2, "\(regularNames)")
+        #expect(summary["files"] as? Int == regularNames.count - 1, "files \(summary["files"] ?? "nil") vs \(regularNames.count - 1) regular files written")
+        let details = try #require(summary["details"] as? [String: Any])
+        #expect((details["restored"] as? Int ?? 0) > regularNames.count - 1, "restored counts directories too")
+        #expect(summary["warning_count"] as? Int == stream.of("warning").count, "warning_count vs \(stream.of("warning").count) warning events")
+        let actions = try #require(details["actions"] as? [String: Any])
+        #expect(actions.keys.allSatisfy { $0.allSatisfy { $0.isLowercase || $0 == "_" } }, "\(actions.keys.sorted())")
+        #expect(actions["skip_exists"] as? Int == 1, "\(actions)")
+    }
+
     @Test("restore --dry-run without --json still prints ACTION<TAB>PATH on stdout and the conflict on stderr")
     func restoreDryRunText() throws {
         let box = try RestoreSandbox("json-restore-text")

@@ -68,8 +68,8 @@ extension PlannedPath {
 }
 
 extension RestoreResult {
-    /// The `summary` event of `restore`: `files` restored, the archive, the home, the manifest,
-    /// and in `details` the count of each action, `restored`, `skipped`, `conflicts` (paths left
+    /// The `summary` event of `restore`: `files` (regular files written), the archive, the home,
+    /// the manifest, and in `details` the count of each action keyed by ``RestoreAction/jsonKey``, `restored`, `skipped`, `conflicts` (paths left
     /// alone in safe mode because they differ), `type_conflicts` (of those), `conflict_paths` (the
     /// first 10), `protected`,
     /// `mode` and `snapshot_path` (absolute; absent for a dry run or when nothing was written).
@@ -77,16 +77,19 @@ extension RestoreResult {
         archivePath: String?, home: String, mode: RestoreMode, startedAt: Date, exitCode: Int32
     ) -> SindriEvent {
         var summary = SindriEvent.Summary(command: "restore", dryRun: dryRun, exitCode: exitCode)
-        summary.files = restored
+        // Regular files written, as `files` means for backup and verify; `restored` in the
+        // details counts every path (directories and links included).
+        summary.files = plan.filter { $0.action.writes && $0.isRegularFile }.count
         summary.archivePath = archivePath
         summary.home = home
         summary.profile = manifest.profile
         summary.manifest = try? JSONValue(encoding: manifest)
         summary.startedAt = EventTime.rfc3339(startedAt)
         summary.durationSeconds = EventTime.seconds(durationSeconds)
-        summary.warningCount = warnings.count
+        // Each conflict is reported as a warning event too, so it counts as one.
+        summary.warningCount = warnings.count + conflicts
         var counts: [String: Int] = [:]
-        for item in plan { counts[item.action.rawValue, default: 0] += 1 }
+        for item in plan { counts[item.action.jsonKey, default: 0] += 1 }
         let actions = counts.mapValues { JSONValue.integer(Int64($0)) }
         var details: [String: JSONValue] = [
             "mode": .string(mode.rawValue),

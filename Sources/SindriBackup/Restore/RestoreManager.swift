@@ -313,7 +313,9 @@ public struct RestoreManager: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss"
         var random = SystemRandomNumberGenerator()
-        return "\(formatter.string(from: date))-\(String(random.next() & 0xFFFFFF, radix: 16))"
+        // Six hex digits, zero-padded, so that ids (and snapshot and journal names) sort by time.
+        let suffix = String(random.next() & 0xFFFFFF, radix: 16)
+        return "\(formatter.string(from: date))-\(String(repeating: "0", count: 6 - suffix.count))\(suffix)"
     }
 }
 

@@ -72,7 +72,8 @@ struct RestorePlanner {
             func step(_ action: RestoreAction, _ reason: String? = nil, existing: HomeState = .missing, backup: [UInt8]? = nil,
                       typeConflict: Bool = false) {
                 steps.append(Step(memberIndex: index,
-                                  planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup, typeConflict: typeConflict),
+                                  planned: PlannedPath(path: path, action: action, reason: reason, backupPath: backup, typeConflict: typeConflict,
+                                                        isRegularFile: member.kind == .regular),
                                   existing: existing, identity: action.writes ? identity : nil))
                 outcome[path] = action
             }

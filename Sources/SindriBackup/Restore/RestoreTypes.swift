@@ -87,6 +87,14 @@ public enum RestoreAction: String, Sendable, Codable {
     }
 }
 
+extension RestoreAction {
+    /// The action as a JSON object key: the words of ``rawValue`` joined by `_`
+    /// (`skip: exists` becomes `skip_exists`), so `jq '.details.actions.skip_exists'` works.
+    public var jsonKey: String {
+        rawValue.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: "_")
+    }
+}
+
 /// One line of a restore plan.
 public struct PlannedPath: Sendable {
     public var path: [UInt8]
@@ -97,6 +105,8 @@ public struct PlannedPath: Sendable {
     public var backupPath: [UInt8]?
     /// The home has a directory where the archive has something else, or the reverse.
     public var typeConflict: Bool = false
+    /// The archive's member is a regular file (what a summary's `files` counts).
+    public var isRegularFile: Bool = false
 
     /// Whether the plan left this path alone because it differs from the backup (safe mode).
     public var isConflict: Bool { action == .skipExists && reason?.contains("conflict") == true }
