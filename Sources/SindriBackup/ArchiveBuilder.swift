@@ -32,7 +32,7 @@ public struct ArchiveBuilder: Sendable {
         return try await BlockingExecutor.shared.run { try walker.walk() }
     }
 
-    /// Backs up `home` into `archive` (the guide's signature).
+    /// Backs up `home` into `archive` (the library's documented signature).
     public func create(_ home: String, _ archive: String) async throws -> BackupResult {
         try await create(home: home, output: .file(archive))
     }

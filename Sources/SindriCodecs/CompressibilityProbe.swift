@@ -12,7 +12,7 @@ import Darwin
 /// probe counts bytes in 64 KiB windows and calls the block incompressible only when EVERY window has an
 /// order-0 entropy of at least `entropyThreshold` bits per byte; it stops at the first window below that, so
 /// an ordinary block costs one 64 KiB histogram (about 1/300 of compressing it). The decision depends on the
-/// bytes alone, so the same input still gives the same member (STYLE.md habit 8).
+/// bytes alone, so the same input still gives the same member.
 ///
 /// What storing costs: at 7.97 bits per byte a Huffman coder could save at most 0.4% of the window, and
 /// deflate's 32 KiB window rarely finds repeats in such data; on the generated 1 GiB workspace the blocks it

@@ -4,7 +4,7 @@
 /// CM 8 (deflate), FLG 0 (no name, comment, extra field or header CRC), MTIME 0, XFL 0 and OS 3 (Unix).
 /// libdeflate writes OS 255 ("unknown") and zlib and libdeflate both vary XFL with the level, so the
 /// compressors overwrite those two bytes; the header is not covered by the member's CRC-32, so this is safe.
-/// Fixed bytes make archives reproducible and golden-file tests meaningful (STYLE.md habit 8).
+/// Fixed bytes make archives reproducible and golden-file tests meaningful.
 public enum GzipFormat {
     /// Size of the fixed header Sindri writes.
     public static let headerSize = 10

@@ -1,6 +1,6 @@
 import CLibdeflate
 
-/// Pins one `libdeflate_compressor` and frees it in `deinit` (layer 2 of STYLE.md habit 6).
+/// Pins one `libdeflate_compressor` and frees it in `deinit`.
 ///
 /// libdeflate compresses a whole buffer in one call, which is what a 1 MiB block is; the compressor holds
 /// only its match-finder tables, so one per worker thread is reused for every block it compresses.

@@ -1,6 +1,6 @@
 import CZlib
 
-/// Pins one zlib `z_stream` set up for gzip members and ends it in `deinit` (layer 2 of STYLE.md habit 6).
+/// Pins one zlib `z_stream` set up for gzip members and ends it in `deinit`.
 ///
 /// The `z_stream` and its `gz_header` live in manually allocated memory because zlib keeps pointers to both
 /// (`state->strm` is checked against the stream on every call, `state->gzhead` is read while writing the

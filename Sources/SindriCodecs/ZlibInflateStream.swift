@@ -1,6 +1,6 @@
 import CZlib
 
-/// Pins one zlib `z_stream` set up to inflate gzip members and ends it in `deinit` (STYLE.md habit 6).
+/// Pins one zlib `z_stream` set up to inflate gzip members and ends it in `deinit`.
 ///
 /// The `z_stream` is allocated manually because zlib's `inflateStateCheck` compares `state->strm` with the
 /// pointer passed on each call; a Swift stored struct could move between calls.

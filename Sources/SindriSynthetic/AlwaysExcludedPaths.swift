@@ -1,4 +1,4 @@
-/// The guide's "Always Excluded Patterns", as a plain predicate over relative paths. Only used to report
+/// The always-excluded patterns, as a plain predicate over relative paths. Only used to report
 /// `excludedBytes`; the engine has its own pattern matcher.
 enum AlwaysExcludedPaths {
     private static let prefixes = [".cache/", ".local/share/mise/installs/", ".local/state/", "workspace/.system/logs/"]

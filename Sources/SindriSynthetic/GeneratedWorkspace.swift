@@ -12,7 +12,7 @@ public struct GeneratedWorkspace: Sendable, Hashable {
     public let totalBytes: Int64
     /// Bytes of already-compressed content anywhere in the tree (git packs and loose objects, images, cached archives).
     public let incompressibleBytes: Int64
-    /// Bytes inside the always-excluded folders of the guide (`.cache`, mise installs, `.local/state`,
+    /// Bytes inside the always-excluded folders (`.cache`, mise installs, `.local/state`,
     /// `node_modules`, `.venv`, `__pycache__`, `target/debug`, `dist`, `build`, `workspace/.system/logs`).
     public let excludedBytes: Int64
 

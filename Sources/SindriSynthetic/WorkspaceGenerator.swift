@@ -7,7 +7,7 @@ import Foundation
 
 /// Generates deterministic, realistic developer homes for tests, benchmarks and `sindri bench --synthetic`.
 ///
-/// The layout follows the guide's architecture: `workspace/projects/*` with sources, configs, `.git` packs and
+/// The layout follows a developer home's usual layout: `workspace/projects/*` with sources, configs, `.git` packs and
 /// images; `workspace/{config,scripts,bin}`; `.claude`, `.ssh`, dotfiles, `.config`, `.local`; the system markers;
 /// and the always-excluded folders (`.cache`, mise installs, `node_modules`, `.venv`, `__pycache__`,
 /// `target/debug`, `dist`, `build`). The same spec always gives byte-identical trees, modes and timestamps.

@@ -2,7 +2,7 @@ extension WorkspacePlanner {
     /// Extensions the synthetic instance pretends to have installed (markers, mise configs, shims).
     static let extensions = ["nodejs", "python", "rust", "golang", "docker", "claude-code"]
 
-    /// The markers the guide says must never be restored.
+    /// The markers that must never be restored.
     mutating func planSystemMarkers() {
         addText(".initialized", "initialized_at=2025-01-15T10:00:00Z\nversion=3.0.0\n")
         addText(".welcome_shown", "")

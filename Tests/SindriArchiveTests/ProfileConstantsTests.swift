@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import SindriArchive
 
-@Suite("the guide's constants and profile names")
+@Suite("the specified constants and profile names")
 struct ProfileConstantsTests {
     @Test func alwaysExcludeIsTheGuidesListInOrder() {
         #expect(ALWAYS_EXCLUDE == [

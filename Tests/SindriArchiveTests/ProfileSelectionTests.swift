@@ -52,7 +52,7 @@ private let alwaysExcludedInProjects: [ProfileRow] = [
 ]
 
 private let userDataRows: [ProfileRow] = alwaysExcludedInProjects + [
-    // The guide's "Includes" table.
+    // The specification's "Includes" table.
     row("workspace/projects/", include),
     row("workspace/config/", include),
     row("workspace/config/settings.json", include),
@@ -68,7 +68,7 @@ private let userDataRows: [ProfileRow] = alwaysExcludedInProjects + [
     // Directories on the way to an include root.
     row("workspace/", traverse),
     row(".ssh/", traverse),
-    // The guide's "Excludes" list.
+    // The specification's "Excludes" list.
     row(".initialized", marker),
     row(".welcome_shown", marker),
     row("workspace/.system/bootstrap.yaml", marker),
@@ -105,7 +105,7 @@ private let standardRows: [ProfileRow] = alwaysExcludedInProjects + [
     row(".gitconfig", include),
     row("workspace/", traverse),
     row(".ssh/", traverse),
-    // ... plus the guide's table.
+    // ... plus the specification's table.
     row(".bashrc", include),
     row(".profile", include),
     row(".config/", include),
@@ -114,7 +114,7 @@ private let standardRows: [ProfileRow] = alwaysExcludedInProjects + [
     row(".local/bin/", include),
     row(".local/bin/tool", include),
     row(".local/", traverse),
-    // The guide's "Excludes" list.
+    // The specification's "Excludes" list.
     row(".config/mise/shims/", excluded(".config/mise/shims")),
     row(".config/mise/shim", include),
     row(".local/share/", excluded("not in profile standard")),
@@ -147,7 +147,7 @@ private let fullRows: [ProfileRow] = alwaysExcludedInProjects + [
     row(".local/", include),
     row(".local/share/mise/", include),
     row("notes.txt", include),
-    // The guide's "Excludes only" list, directory and content.
+    // The specification's "Excludes only" list, directory and content.
     row(".cache/", excluded(".cache/**")),
     row(".cache/pip/", excluded(".cache/**")),
     row(".cache/pip/wheel.whl", excluded(".cache/**")),

@@ -30,7 +30,7 @@ struct SyntheticLayoutTests {
         "workspace/.system/install-status", "workspace/.system/logs/*", "workspace/.system/manifest/*",
     ]
 
-    @Test("every category of the guide's home layout is present, with links, modes and empty directories")
+    @Test("every category of a developer home's layout is present, with links, modes and empty directories")
     func layout() throws {
         try SyntheticTestSupport.withWorkspace(WorkspaceSpec(totalBytes: 24 << 20, seed: 11)) { workspace in
             let root = workspace.root

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `-o` as the guide describes it: a directory gets an auto-named archive, a file path is used
+/// `-o` as documented: a directory gets an auto-named archive, a file path is used
 /// as is, `-` is standard output (never a terminal), and the archive never archives itself.
 @Suite("backup output handling (end to end)")
 struct BackupOutputTests {

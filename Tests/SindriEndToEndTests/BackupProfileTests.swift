@@ -33,7 +33,7 @@ struct BackupProfileTests {
 
     static let metadata: Set<String> = [".backup-manifest.json", ".backup-checksums.sha256"]
 
-    @Test("each profile archives exactly what the guide's tables say", arguments: [
+    @Test("each profile archives exactly what the profile tables say", arguments: [
         ("user-data", userDataExpected), ("standard", standardExpected), ("full", fullExpected),
     ])
     func profileSelection(profile: String, expected: Set<String>) throws {

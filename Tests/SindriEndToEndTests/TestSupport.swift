@@ -140,7 +140,7 @@ struct Fixture {
 
     enum FixtureError: Error { case create(String) }
 
-    /// A home covering every category of the user guide's architecture.
+    /// A home covering every category of a developer home's layout.
     static func guideHome(at root: String) throws -> Fixture {
         let f = Fixture(root: root)
         try f.file("workspace/projects/app/src/main.swift", "print(\"hello\")\n")

@@ -10,7 +10,7 @@ public let CHECKSUMS_FILENAME = ".backup-checksums.sha256"
 /// The trailing member of archives streamed to stdout, holding the figures known only at the end.
 public let SUMMARY_FILENAME = ".backup-summary.json"
 
-/// Where a backup came from (the guide's `source` object).
+/// Where a backup came from (the manifest's `source` object).
 public struct SourceInfo: Codable, Sendable, Equatable {
     public var instanceName: String
     public var provider: String
@@ -125,7 +125,7 @@ public struct ExtensionsInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// The JSON manifest stored as the first member of every archive (the guide's "Manifest Format").
+/// The JSON manifest stored as the first member of every archive (manifest format 1.1.0, see README).
 ///
 /// On read, what every writer knows before it starts is required: `version`, `created_at`,
 /// `created_by`, `profile` or `backup_type` (each stands for the other), `statistics` with

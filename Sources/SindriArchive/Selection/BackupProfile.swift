@@ -1,4 +1,4 @@
-/// What a backup takes from the home, as the user guide's "Backup Profiles" define it.
+/// What a backup takes from the home, as the specification's backup profiles define it.
 ///
 /// The raw values are the names used on the command line and in the manifest (`"profile": "standard"`).
 public enum BackupProfile: String, Sendable, CaseIterable, Codable, CustomStringConvertible {

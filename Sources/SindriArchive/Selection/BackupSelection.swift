@@ -11,7 +11,7 @@
 ///    `!pattern` re-includes what a built-in pattern excludes (`!**/dist/` keeps `dist` directories). It
 ///    cannot override rules 1–3: a negation cancels an exclusion, it does not widen a profile.
 ///
-/// Two readings of ``ALWAYS_EXCLUDE`` go beyond plain gitignore, both following the guide's intent:
+/// Two readings of ``ALWAYS_EXCLUDE`` go beyond plain gitignore, both following the list's intent:
 /// - `X/**` in gitignore excludes what is inside `X` but not `X` itself. The guide says `.cache/` is
 ///   excluded, so each `X/**` entry also excludes the directory `X`: the walker never opens it and the
 ///   archive holds no empty `.cache/` or `node_modules/` directories.
@@ -29,7 +29,7 @@ public struct BackupSelection: Sendable {
 
     /// Built-in, profile and user patterns in precedence order.
     private let rules: IgnoreRules
-    /// For each pattern of `rules`, the text an exclusion reports (the guide's entry for derived patterns).
+    /// For each pattern of `rules`, the text an exclusion reports (the listed entry for derived patterns).
     private let reasons: [String]
     /// The profile's include roots as bytes; nil when the profile takes the whole home.
     private let includeRoots: [[UInt8]]?

@@ -1,6 +1,6 @@
-// The lists of the user guide ("Always Excluded Patterns", "System Markers"), under the names of its API.
+// The always-excluded patterns and the system markers, under the names of the library API.
 
-/// Patterns excluded from every backup, whatever the profile: exactly the guide's list, in its order.
+/// Patterns excluded from every backup, whatever the profile: exactly the specified list, in its order.
 ///
 /// ``BackupSelection`` applies them with two deliberate readings of their intent (see there): `X/**` also
 /// leaves out the directory `X` itself, and `**/dist` and `**/build` exclude directories only.

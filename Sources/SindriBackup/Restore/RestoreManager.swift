@@ -8,7 +8,7 @@ import Glibc
 /// Restores archives into a home and verifies them: the library entry point behind
 /// `sindri restore`, `sindri verify` and `sindri rollback`.
 ///
-/// The guide's five stages: (1) validation reads the whole archive once, checking everything,
+/// The five stages: (1) validation reads the whole archive once, checking everything,
 /// while staging file contents on the home's filesystem; (2) analysis plans each path by mode;
 /// (3) a pre-restore snapshot of exactly what will be replaced; (4) execution as a journaled
 /// transaction of renames; (5) commit after one `syncfs`. A failure in any stage leaves the home
@@ -51,7 +51,7 @@ public struct RestoreManager: Sendable {
         }
     }
 
-    /// The guide's signature.
+    /// The library's documented signature.
     public func restore(_ archive: String, _ home: String, _ options: RestoreOptions) async throws -> RestoreResult {
         try await restore(archive: archive, home: home, options: options)
     }

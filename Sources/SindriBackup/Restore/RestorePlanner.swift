@@ -18,7 +18,7 @@ enum HomeState: Equatable {
 }
 
 /// Stage 2: compares the validated archive with the home and decides, per path, what the mode
-/// does (the guide's tables). Reads the home only; runs on a dedicated thread.
+/// does (the mode tables in README). Reads the home only; runs on a dedicated thread.
 ///
 /// Every lookup goes through `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` from the home's
 /// descriptor, so a symlinked directory already in the home can never steer a path elsewhere;

@@ -1,7 +1,7 @@
 import Foundation
 import SindriArchive
 
-/// How a restore treats what already exists in the home (the guide's restore modes).
+/// How a restore treats what already exists in the home (the three restore modes).
 public enum RestoreMode: String, Sendable, Codable, CaseIterable {
     /// Never touch an existing path; restore what is missing; report conflicts.
     case safe
@@ -11,12 +11,12 @@ public enum RestoreMode: String, Sendable, Codable, CaseIterable {
     case full
 }
 
-/// Options of a restore (the guide's `RestoreOptions`).
+/// Options of a restore (the library's `RestoreOptions`).
 public struct RestoreOptions: Sendable {
     public var mode: RestoreMode
     /// Plan and report only; change nothing anywhere.
     public var dryRun: Bool
-    /// Asking for confirmation is the CLI's job; kept for the guide's API.
+    /// Asking for confirmation is the CLI's job; kept for the library's documented API.
     public var interactive: Bool
     /// Restore despite a different major format version and skip the free-space check.
     /// Never overrides system-marker protection.

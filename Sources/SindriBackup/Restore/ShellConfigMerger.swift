@@ -1,4 +1,4 @@
-/// Merges a shell configuration from a backup into the current one, the guide's "smart merge":
+/// Merges a shell configuration from a backup into the current one, the "smart merge":
 /// the current file stays as it is, and the backup's lines it lacks are appended in one clearly
 /// marked block. Lines already present anywhere in the file (inside an earlier block too) are
 /// not added again, so restoring the same backup twice adds nothing.

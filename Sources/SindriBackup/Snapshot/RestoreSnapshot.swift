@@ -10,7 +10,7 @@ import Glibc
 /// or modify, in `<home>/.sindri/restore-snapshots/snapshot-<id>.tar.gz` (or `.tar.lz4`).
 ///
 /// `tar -xzf` (or `lz4 -dc | tar -x`) of it in the home puts the originals back by hand, as the
-/// guide's manual rollback describes; `sindri rollback` extracts from it the same way, through
+/// README's manual rollback describes; `sindri rollback` extracts from it the same way, through
 /// the descriptor-relative, symlink-refusing path used everywhere else.
 enum RestoreSnapshot {
     static let directory = "\(TOOL_STATE_DIRECTORY)/restore-snapshots"
