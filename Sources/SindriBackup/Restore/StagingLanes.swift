@@ -72,8 +72,10 @@ final class StagingLanes: @unchecked Sendable {
     private let ownerIsRoot = geteuid() == 0
     private let creationMask: mode_t
 
-    /// One lane per core, at least two.
-    static let defaultCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// One lane per core, at least two and at most eight: each lane may hold `depth` batches of
+    /// inflated members, so on a many-core machine the lane count must not choose how much
+    /// memory a restore holds.
+    static let defaultCount = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     /// `staging` nil: hash only (verify). With a staging area, one lane per lane directory.
     init(staging: StagingArea?, depth: Int = 8) {

@@ -103,12 +103,9 @@ enum RestoreSnapshot {
             throw failure.error(path: snapshot)
         }
         defer { close(fd) }
-        do { try Syscalls.makeDirectoryAt(home, temporaryDirectory, mode: 0o700) } catch let failure as Syscalls.Failure where failure.errno == EEXIST {
-        } catch let failure as Syscalls.Failure { throw failure.error(path: temporaryDirectory) }
-        let temporaryFD: Int32
-        do { temporaryFD = try FileOpener.openBeneath(home, temporaryDirectory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch let failure as Syscalls.Failure {
-            throw failure.error(path: temporaryDirectory)
-        }
+        // Made and opened through `.sindri`'s own descriptor: never by a path whose first
+        // component the home's owner could have swapped for a symlink.
+        let temporaryFD = try ToolState.openSubdirectory(home, (temporaryDirectory as NSString).lastPathComponent).descriptor
         defer { close(temporaryFD) }
         let extractor = SnapshotExtractor(home: home, temporary: temporaryFD, wanted: paths)
         defer { extractor.close() }
