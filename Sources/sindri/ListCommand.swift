@@ -156,16 +156,7 @@ struct ListCommand: AsyncParsableCommand {
         // Digits by hand: String(format:) costs microseconds a member through Foundation.
         var bytes = [UInt8]()
         bytes.reserveCapacity(16)
-        func append(_ value: Int32, width: Int) {
-            var divisor: Int32 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
+        func append(_ value: Int32, width: Int) { EventTime.appendDigits(value, width: width, to: &bytes) }
         append(parts.tm_year + 1900, width: 4); bytes.append(UInt8(ascii: "-"))
         append(parts.tm_mon + 1, width: 2); bytes.append(UInt8(ascii: "-"))
         append(parts.tm_mday, width: 2); bytes.append(UInt8(ascii: " "))

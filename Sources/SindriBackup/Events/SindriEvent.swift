@@ -278,6 +278,19 @@ public enum EventTime {
         return formatter.string(from: date)
     }
 
+    /// Appends `value` (non-negative) as exactly `width` zero-padded decimal digits: the one
+    /// formatter for per-member dates, which `String(format:)` would make cost microseconds each.
+    public static func appendDigits(_ value: Int32, width: Int, to bytes: inout [UInt8]) {
+        var divisor: Int32 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
     /// RFC 3339 for a Unix time in seconds (a tar member's mtime).
     ///
     /// Called once per member by `list --json` and `-v`, so it formats with `gmtime_r` and
@@ -290,16 +303,7 @@ public enum EventTime {
         }
         var bytes = [UInt8]()
         bytes.reserveCapacity(20)
-        func digits(_ value: Int32, _ width: Int) {
-            var divisor: Int32 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
+        func digits(_ value: Int32, _ width: Int) { appendDigits(value, width: width, to: &bytes) }
         digits(parts.tm_year + 1900, 4); bytes.append(UInt8(ascii: "-"))
         digits(parts.tm_mon + 1, 2); bytes.append(UInt8(ascii: "-"))
         digits(parts.tm_mday, 2); bytes.append(UInt8(ascii: "T"))
