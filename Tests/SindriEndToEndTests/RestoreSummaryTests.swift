@@ -37,6 +37,21 @@ struct RestoreSummaryTests {
         #expect(!result.stderr.contains("conflict"), "\(result.stderr)")
     }
 
+    @Test("the undo hint names the home when it is not $HOME, so copying it undoes this restore and no other")
+    func undoHintNamesTheHome() throws {
+        let box = try RestoreSandbox("summary-hint")
+        let archive = try Self.archive(box, conflicts: 1, directories: 1)
+        // A file the restore replaces, so that there is a snapshot to undo with.
+        try Fixture(root: box.home).file("c/f00", "the user's\n")
+        let other = try box.restore(archive, mode: "full")
+        #expect(other.status == 0, "stderr: \(other.stderr)")
+        #expect(other.stderr.contains("(undo with: sindri rollback --home \(box.home))"), "\(other.stderr)")
+        // With the home being $HOME, the plain command is the right one.
+        let same = try Sindri.run(["restore", archive, "--no-interactive", "--mode", "full"], environment: ["HOME": box.home], cwd: box.envHome)
+        #expect(same.status == 0, "stderr: \(same.stderr)")
+        #expect(same.stderr.contains("(undo with: sindri rollback)") || !same.stderr.contains("Pre-restore snapshot"), "\(same.stderr)")
+    }
+
     @Test("three real conflicts among existing directories: counted, named, exit 3 (text)")
     func conflictsText() throws {
         let box = try RestoreSandbox("summary-text")
