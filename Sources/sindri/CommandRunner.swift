@@ -43,10 +43,13 @@ enum CommandRunner {
         var status: ExitStatus
         do {
             status = try await task.value
+            reportCleanupProblems(to: reporter)
         } catch let error as ExitCode {
+            reportCleanupProblems(to: reporter)
             reporter.flush()
             throw error
         } catch {
+            reportCleanupProblems(to: reporter)
             if let signalNumber = Interruption.requested, !mustReportDespiteSignal(error) {
                 throw interrupted(by: signalNumber, state: (error as? InterruptedWork)?.state, reporter: reporter)
             }
@@ -60,6 +63,12 @@ enum CommandRunner {
         }
         reporter.flush()
         if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    /// Cleanup that failed (a leftover file, a time not set back) is said before the outcome,
+    /// as a warning naming what to remove by hand; it does not change the exit status.
+    private static func reportCleanupProblems(to reporter: Reporter) {
+        for problem in CleanupLog.drain() { reporter.warning(problem) }
     }
 
     /// Errors that say more than "interrupted": the home needs the user (a rollback that failed),

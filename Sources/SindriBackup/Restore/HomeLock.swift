@@ -43,7 +43,7 @@ final class HomeLock {
     /// the home is exactly as it was.
     func removeToolDirectoryIfUnused() {
         guard createdToolDirectory else { return }
-        _ = unlinkat(toolDescriptor, "lock", 0)
+        CleanupLog.check(unlinkat(toolDescriptor, "lock", 0), "could not remove \(TOOL_STATE_DIRECTORY)/lock (remove it by hand)")
         ToolState.removeIfEmpty(home, toolDescriptor)
     }
 

@@ -92,18 +92,18 @@ public struct RestoreManager: Sendable {
         // Read-only lstats by name; the times are only ever set back through descriptors below.
         let subdirectoryTimes = toolSubdirectories.map { try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY + "/" + $0) }
         func restoreTimes() {
-            // Best effort, after a failure already being reported: a time that cannot be set
-            // back is cosmetic next to the error the user is about to read.
+            // After a failure already being reported: a time that cannot be set back does not
+            // hide that error, but it is reported too (CleanupLog).
             if let homeTimes {
                 var times = [homeTimes.st_atim, homeTimes.st_mtim]
-                _ = futimens(home, &times)
+                CleanupLog.check(futimens(home, &times), "could not set the home directory's modification time back")
             }
             // Through the descriptor the lock opened, and only while `.sindri` is still that
             // directory: never by name (see `ToolState`).
             if let toolTimes, toolTimes.isDirectory, let tool = lock?.toolDescriptor,
                let opened = try? Syscalls.fileStatus(tool), EntryIdentity(opened) == EntryIdentity(toolTimes) {
                 var times = [toolTimes.st_atim, toolTimes.st_mtim]
-                _ = futimens(tool, &times)
+                CleanupLog.check(futimens(tool, &times), "could not set \(TOOL_STATE_DIRECTORY)'s modification time back")
             }
             // The snapshot and journal directories, when they existed before: creating and
             // removing this run's files in them changed their times.
@@ -113,7 +113,7 @@ public struct RestoreManager: Sendable {
                           let sub = try? Syscalls.openAt(tool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
                     if let opened = try? Syscalls.fileStatus(sub), EntryIdentity(opened) == EntryIdentity(times) {
                         var values = [times.st_atim, times.st_mtim]
-                        _ = futimens(sub, &values)
+                        CleanupLog.check(futimens(sub, &values), "could not set \(TOOL_STATE_DIRECTORY)/\(name)'s modification time back")
                     }
                     close(sub)
                 }

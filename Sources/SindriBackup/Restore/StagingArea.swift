@@ -210,14 +210,14 @@ enum ToolState {
     static func removeIfEmpty(_ home: Int32, _ tool: Int32) {
         guard let current = try? Syscalls.lstatAt(home, TOOL_STATE_DIRECTORY), let opened = try? Syscalls.fileStatus(tool),
               EntryIdentity(current) == EntryIdentity(opened) else { return }
-        _ = unlinkat(home, TOOL_STATE_DIRECTORY, AT_REMOVEDIR)
+        CleanupLog.check(unlinkat(home, TOOL_STATE_DIRECTORY, AT_REMOVEDIR), "could not remove the empty \(TOOL_STATE_DIRECTORY) this run created")
     }
 
     /// Removes the empty subdirectory `.sindri/<name>` (a run that created it and failed).
     static func removeEmptySubdirectory(_ home: Int32, _ name: String) {
         guard let tool = try? open(home, create: false) else { return }
         defer { close(tool.descriptor) }
-        _ = unlinkat(tool.descriptor, name, AT_REMOVEDIR)
+        CleanupLog.check(unlinkat(tool.descriptor, name, AT_REMOVEDIR), "could not remove the empty \(TOOL_STATE_DIRECTORY)/\(name) this run created")
     }
 
     /// Removes the file `.sindri/<directory>/<name>`, through descriptors (a run's own journal
@@ -225,7 +225,7 @@ enum ToolState {
     static func removeFile(_ home: Int32, directory: String, name: String) {
         guard let sub = try? openSubdirectory(home, directory, create: false) else { return }
         defer { close(sub.descriptor) }
-        _ = unlinkat(sub.descriptor, name, 0)
+        CleanupLog.check(unlinkat(sub.descriptor, name, 0), "could not remove \(TOOL_STATE_DIRECTORY)/\(directory)/\(name), which this run left unfinished (remove it by hand)")
     }
 }
 
@@ -235,7 +235,7 @@ enum FileTree {
     static func removeTree(_ dirfd: Int32, _ path: String) {
         guard let info = try? Syscalls.lstatAt(dirfd, path) else { return }
         if !info.isDirectory {
-            _ = unlinkat(dirfd, path, 0)
+            CleanupLog.check(unlinkat(dirfd, path, 0), "could not remove \(path) while cleaning up")
             return
         }
         guard let fd = try? FileOpener.openBeneath(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { return }
@@ -259,7 +259,7 @@ enum FileTree {
         } else {
             close(fd)
         }
-        _ = unlinkat(dirfd, path, AT_REMOVEDIR)
+        CleanupLog.check(unlinkat(dirfd, path, AT_REMOVEDIR), "could not remove the directory \(path) while cleaning up")
     }
 
     /// Removes everything inside the open directory `dirfd` (which stays), never following a symlink.

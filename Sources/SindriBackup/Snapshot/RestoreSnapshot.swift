@@ -45,7 +45,7 @@ enum RestoreSnapshot {
         defer {
             if !ok {
                 close(fd)
-                _ = unlinkat(directoryFD, temporary, 0)
+                CleanupLog.check(unlinkat(directoryFD, temporary, 0), "could not remove the unfinished snapshot \(directory)/\(temporary) (remove it by hand)")
             }
         }
         let sink = try SnapshotSink(descriptor: fd, codec: codec)
