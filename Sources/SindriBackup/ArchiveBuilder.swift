@@ -47,7 +47,9 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let finalPath = try Self.resolve(output, instanceName: source.instanceName, date: started)
+        let (base, baseNote) = try await incrementalBase(output: output, source: source)
+        var finalPath = try Self.resolve(output, instanceName: source.instanceName, date: started)
+        if base != nil, case .directory = output { finalPath = finalPath.map(Self.incrementalName) }
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
         }
@@ -57,8 +59,10 @@ public struct ArchiveBuilder: Sendable {
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
-                archive: archive, started: started, progress: progress)
-            return result
+                archive: archive, started: started, base: base, progress: progress)
+            var noted = result
+            if let baseNote { noted.notes.insert(baseNote, at: 0) }
+            return noted
         } catch {
             archive.abort()
             throw error
@@ -67,7 +71,7 @@ public struct ArchiveBuilder: Sendable {
 
     private func write(
         home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
-        archive: ArchiveOutput, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
+        archive: ArchiveOutput, started: Date, base: BaseArchive?, progress: (@Sendable (BackupProgress) -> Void)?
     ) async throws -> BackupResult {
         let io = BlockingExecutor.shared
         // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
@@ -76,27 +80,30 @@ public struct ArchiveBuilder: Sendable {
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let walk = try await BlockingExecutor.shared.run { try walker.walk() }
         try Task.checkCancellation()
+        // What goes into the tar: everything, or (incremental) what changed since the base.
+        let rehash = config.incremental?.rehash ?? false
+        let tree = try await io.run { try TreeIndexBuilder(walk: walk, base: base, rehash: rehash, homeDescriptor: homeDescriptor) }
 
         // 2. The manifest member: fixed size, rewritten in place with the final figures.
         let extensions = SourceDetector.extensions(home: home)
         let manifestWriter = ManifestMember(
             createdAt: started, source: source, profile: config.profile, extensions: extensions,
-            filesIncluded: walk.regularFileCount, totalBytes: walk.regularFileBytes)
+            filesIncluded: tree.fileCount, totalBytes: tree.fileBytes, base: base?.reference)
         let placeholder = try manifestWriter.encodedMember(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
         try await io.run { try archive.write(placeholder, isData: false) }
 
         // 3. Data members, built and compressed in parallel, written in order.
-        let layout = TarLayout(entries: walk.entries)
+        let layout = TarLayout(entries: tree.entries)
         let descriptors = SharedDescriptors()
         defer { descriptors.closeAll() }
         let builder = BlockBuilder(layout: layout, homeDescriptor: homeDescriptor, blockSize: config.blockSize,
-                                   stamps: walk.stamps, descriptors: descriptors)
+                                   stamps: tree.stamps, descriptors: descriptors)
         let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
         var tracker = ArchiveTracker(layout: layout)
         let blockCount = builder.blockCount
         let window = max(2, config.workers * 3)
-        let totalFiles = walk.regularFileCount
-        let totalBytes = walk.regularFileBytes
+        let totalFiles = tree.fileCount
+        let totalBytes = tree.fileBytes
         let warningBase = walk.warnings.count
         try await withThrowingTaskGroup(of: (RawBlock, [UInt8]).self) { group in
             var launched = 0
@@ -135,7 +142,12 @@ public struct ArchiveBuilder: Sendable {
 
         // 4. Trailer: per-file checksums, (for streams) the summary, end of archive.
         let newest = walk.entries.map(\.modificationTime).max() ?? 0
-        var trailer = ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: tracker.checksumMember(), modificationTime: newest)
+        // The index comes first: a base's index is then read without inflating the checksums.
+        let index = tree.encodedIndex(digests: tracker.digests, archive: dataChecksum)
+        var checksums = tracker.checksumMember()
+        ChecksumList.appendLine(path: Array(INDEX_FILENAME.utf8), digest: Array(SHA256.hash(data: index)), to: &checksums)
+        var trailer = ManifestMember.fileMember(path: INDEX_FILENAME, contents: index, modificationTime: newest)
+        trailer += ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: checksums, modificationTime: newest)
         let beforeTrailer = archive.bytesWritten
         if archive.finalPath == nil {
             let statistics = manifestWriter.statistics(compressedSize: beforeTrailer, duration: Date().timeIntervalSince(started))
@@ -170,8 +182,8 @@ public struct ArchiveBuilder: Sendable {
             }
         }
         return BackupResult(
-            archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
-            memberCount: walk.entries.count, totalBytes: walk.regularFileBytes, sizeBytes: archive.bytesWritten,
+            archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: tree.fileCount,
+            memberCount: tree.entries.count, totalBytes: tree.fileBytes, sizeBytes: archive.bytesWritten,
             durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
             notes: archive.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)
     }

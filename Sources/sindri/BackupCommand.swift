@@ -26,6 +26,9 @@ struct BackupCommand: AsyncParsableCommand {
                   Machine-readable progress and summary.
               sindri backup -o - | gpg --symmetric > b.tar.gz.gpg
                   Stream the archive (JSON, if asked, goes to stderr).
+              sindri backup --incremental -o ./backups/
+                  Only what changed since the newest backup in ./backups/
+                  (named ...-inc.tar.gz; a full backup when there is none).
 
             On a terminal, a progress line on standard error shows elapsed
             time, percent, files and bytes done, input and output rates, ETA,
@@ -56,6 +59,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Compression level 1-9 (default: $SINDRI_COMPRESSION, else 6).", valueName: "level"))
     var compression: Int?
 
+    @OptionGroup(title: "Incremental")
+    var incremental: IncrementalBackupOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
@@ -76,6 +82,7 @@ struct BackupCommand: AsyncParsableCommand {
         let output = self.output
         let exclusions = self.exclusions
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
+        let incrementalOptions = incremental.options
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
             let profile = try SindriEnvironment.resolveProfile(profileFlag)
@@ -83,6 +90,7 @@ struct BackupCommand: AsyncParsableCommand {
             let recordDecisions = options.verbose || (dryRun && options.json)
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
+            config.incremental = incrementalOptions
             let builder = ArchiveBuilder(config)
             let destination = BackupOutput.parse(output)
             if dryRun {
@@ -142,8 +150,9 @@ struct BackupCommand: AsyncParsableCommand {
         Self.reportSkips(sockets: result.socketsSkipped, archives: result.archivesSkipped, reporter: reporter)
         let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
         let place = result.archivePath ?? "standard output"
-        var text = String(format: "Backup created: %@ (%@, %@, %.1f s)",
-                          place, ProgressFormat.count(result.fileCount, "file"),
+        let kind = result.manifest.base.map { "incremental on \($0.fileName)" } ?? "full"
+        var text = String(format: "Backup created: %@ (%@, %@, %@, %.1f s)",
+                          place, kind, ProgressFormat.count(result.fileCount, "file"),
                           ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds)
         if !result.warnings.isEmpty {
             text += "\nsindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete"

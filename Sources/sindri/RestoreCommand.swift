@@ -35,6 +35,9 @@ struct RestoreCommand: AsyncParsableCommand {
               gpg -d b.tar.gz.gpg | sindri restore - --no-interactive
               sindri restore ./backup.tar.gz workspace/projects/app   Only that path
               sindri restore ./backup.tar.gz '**/.env' 'workspace/*/notes'  Globs
+              sindri restore ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
+                  An incremental: its whole chain (found by checksum in ./backups/,
+                  or with --base-dir, --base) is checked, then restored as one
 
             PATHS are relative to the home, as stored in the archive (workspace/app, not \
             /home/me/workspace/app). A PATH is a literal path unless it contains *, ? or [: then it \
@@ -76,6 +79,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Completed-restore snapshots to keep (at least 1: the one this restore makes).")
     var keepSnapshots: Int = 5
 
+    @OptionGroup(title: "Incremental chains")
+    var chain: ChainOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
@@ -102,6 +108,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let question = "Restore \(archive) into \(homePath) in \(mode.rawValue) mode"
         var options = RestoreOptions(mode: mode, dryRun: dryRun, interactive: !noInteractive, force: force, only: paths,
                                      snapshotCodec: snapshotCodec, keepSnapshots: keepSnapshots)
+        options.chain = chain.sources
         if asks {
             options.confirm = { @Sendable (changes: RestoreChanges) -> Bool in Self.confirm(question, changes, reporter: reporter) }
         }

@@ -25,14 +25,19 @@ public struct RestoreManager: Sendable {
 
     /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
     /// is called once per inflated gzip member with the file content read so far.
-    public func verify(archive: String, progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> VerificationReport {
+    public func verify(
+        archive: String, chain: ChainSources = ChainSources(), progress: (@Sendable (RestoreProgress) -> Void)? = nil
+    ) async throws -> VerificationReport {
         try await BlockingExecutor.shared.run {
             try Interruption.checkpoint()
             let (fd, name) = try Self.openArchive(archive)
             defer { if fd != STDIN_FILENO { close(fd) } }
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
             scanner.progress = progress
-            let scanned = try scanner.scan(fd, name: name)
+            var scanned = try scanner.scan(fd, name: name)
+            if scanned.manifest.isIncremental {
+                scanned = try ChainScanner(sources: chain, newestName: name, staging: nil, availableBytes: nil, force: true, progress: progress).scan(newest: scanned)
+            }
             return scanned.report
         }
     }
@@ -157,7 +162,12 @@ public struct RestoreManager: Sendable {
         let available = try? Syscalls.availableBytes(home)
         let scanner = ArchiveScanner(staging: staging, availableBytes: available, force: options.force)
         scanner.progress = progress
-        let scanned = try scanner.scan(fd, name: name)
+        var scanned = try scanner.scan(fd, name: name)
+        if scanned.manifest.isIncremental {
+            // Every archive of the chain is checked (stage 1) before anything else happens.
+            scanned = try ChainScanner(sources: options.chain, newestName: name, staging: staging, availableBytes: available,
+                                       force: options.force, progress: progress).scan(newest: scanned)
+        }
         notes += scanned.report.notes
         phases.mark("read and check (stage 1)")
         // Later stages only announce themselves: the counters stay at the read's totals.
@@ -292,7 +302,9 @@ public struct RestoreManager: Sendable {
 
     /// Same major restores; a newer minor restores with a note; another major needs --force.
     static func checkVersion(_ manifest: BackupManifest, force: Bool) throws -> [String] {
-        guard let version = ManifestVersion(manifest.version), let ours = ManifestVersion(MANIFEST_VERSION) else {
+        // Incrementals have their own major version: this tool reads both kinds.
+        guard let version = ManifestVersion(manifest.version),
+              let ours = ManifestVersion(manifest.isIncremental ? INCREMENTAL_MANIFEST_VERSION : MANIFEST_VERSION) else {
             throw SindriError(.archiveCorrupt, "unknown manifest format version '\(manifest.version)'")
         }
         if version.major != ours.major {
