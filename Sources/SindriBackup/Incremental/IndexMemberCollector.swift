@@ -42,9 +42,14 @@ struct IndexMemberCollector {
         collected = []
     }
 
-    /// Takes the index's line out of the checksum list's `expected` digests and checks it.
+    /// Takes the index's line out of the checksum list's `expected` digests and checks it. An
+    /// archive repacked without its index (by tar, say) is still a complete full backup: the
+    /// line then names nothing, and is dropped (an incremental cannot restore without it).
     func check(against expected: inout [[UInt8]: [UInt8]], archive: String) throws {
-        guard started else { return }
+        guard started else {
+            expected.removeValue(forKey: Self.path)
+            return
+        }
         guard let recorded = expected.removeValue(forKey: Self.path) else {
             throw SindriError(.verificationFailed, "\(archive): \(INDEX_FILENAME) has no recorded checksum", path: archive)
         }
