@@ -13,6 +13,7 @@ import Glibc
 /// Blocking: runs on the restore's thread (`BlockingExecutor`).
 struct ChainScanner {
     let sources: ChainSources
+    let access: ArchiveAccess
     /// The newest archive's name as given (`-` reads standard input).
     let newestName: String
     let staging: StagingArea?
@@ -51,12 +52,12 @@ struct ChainScanner {
                 let places = directories.isEmpty ? "" : " in \(directories.joined(separator: ", "))"
                 throw SindriError(.verificationFailed, "\(child) needs its base \(base.fileName) (created \(base.createdAt), checksum \(base.checksum.prefix(12))...), which was not found\(places); name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
             }
-            let (fd, name) = try RestoreManager.openArchive(path)
-            defer { close(fd) }
+            let source = try ArchiveSources.open(path, access: access)
+            let name = source.name
             let scanner = ArchiveScanner(staging: staging, availableBytes: availableBytes, force: force)
             scanner.stagingSuffix = "-c\(links.count)"
             scanner.progress = progress
-            let scanned = try scanner.scan(fd, name: name)
+            let scanned = try scanner.scan(source)
             // Found by its manifest's checksum, which the scan just checked against its data.
             guard scanned.manifest.checksum.value == base.checksum, scanned.report.archiveChecksumVerified else {
                 throw SindriError(.verificationFailed, "\(name) is not the base \(child) was made against (its checksum differs)", path: name)
