@@ -151,9 +151,9 @@ struct BackupCommand: AsyncParsableCommand {
         let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
         let place = result.archivePath ?? "standard output"
         let kind = result.manifest.base.map { "incremental on \($0.fileName)" } ?? "full"
-        var text = String(format: "Backup created: %@ (%@, %@, %@, %.1f s)",
-                          place, kind, ProgressFormat.count(result.fileCount, "file"),
-                          ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds)
+        var text = String(format: "Backup created: %@ (%@, %@, %.1f s; %@)",
+                          place, ProgressFormat.count(result.fileCount, "file"),
+                          ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds, kind)
         if !result.warnings.isEmpty {
             text += "\nsindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete"
         }

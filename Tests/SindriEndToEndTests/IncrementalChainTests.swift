@@ -197,6 +197,54 @@ struct IncrementalChainTests {
         #expect(list.stdoutText.contains("0 added, 1 changed, 0 deleted"), "\(list.stdoutText)")
     }
 
+    @Test("merge and full restores of a chain: one plan, one snapshot, one journal; PATHs and --dry-run work on chains; rollback undoes it")
+    func modesPathsAndDryRunOnAChain() throws {
+        let temp = try TemporaryDirectory("inc-modes")
+        let (_, _, chain) = try Self.makeChain(temp)
+        let newest = chain.archives[4]
+        for mode in ["merge", "full"] {
+            let home = temp.sub("home-\(mode)")
+            try Fixture(root: home).file("workspace/projects/app/main.swift", "the user's version\n")
+            try Fixture(root: home).file("mine.txt", "mine\n")
+            let before = try TransactionCrashTests.treeState(home)
+            let dry = try Sindri.run(["restore", newest, "--home", home, "--no-interactive", "--mode", mode, "--dry-run"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(try TransactionCrashTests.treeState(home) == before, "--dry-run changed the home")
+            #expect(!FileManager.default.fileExists(atPath: home + "/.sindri"))
+            let restore = try Sindri.run(["restore", newest, "--home", home, "--no-interactive", "--mode", mode])
+            #expect(restore.status == 0, "\(mode): \(restore.stderr)")
+            #expect(FileManager.default.contents(atPath: home + "/workspace/projects/app/main.swift") == Data("print(\"edited\")\n".utf8))
+            #expect(FileManager.default.fileExists(atPath: home + "/mine.txt"))
+            #expect(!FileManager.default.fileExists(atPath: home + "/workspace/projects/app/secret.env"), "a file deleted before the newest backup came back")
+            let journals = try FileManager.default.contentsOfDirectory(atPath: home + "/.sindri/journals")
+            let snapshots = try FileManager.default.contentsOfDirectory(atPath: home + "/.sindri/restore-snapshots")
+            #expect(journals.count == 1 && snapshots.count == 1, "\(journals) \(snapshots)")
+            if mode == "merge" {
+                #expect(FileManager.default.contents(atPath: home + "/workspace/projects/app/main.swift.bak") == Data("the user's version\n".utf8))
+            }
+            let rollback = try Sindri.run(["rollback", "--home", home, "--no-interactive"])
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            #expect(try TransactionCrashTests.treeState(home) == before, "\(mode): rollback did not give back the prior tree")
+        }
+        // Some paths only: the newest version of each, from whichever archive holds it.
+        let home = temp.sub("home-paths")
+        let partial = try Sindri.run(["restore", newest, "--home", home, "--no-interactive", "workspace/projects/lib", "workspace/projects/app/thing"])
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let restored = try Self.tree(home).filter { !$0.key.hasPrefix(".sindri") }
+        let expected = chain.trees[4].filter { $0.key.hasPrefix("workspace/projects/lib") || $0.key == "workspace/projects/app/thing" }
+        let missing = Self.differences(restored.filter { expected[$0.key] != nil }, expected)
+        #expect(missing.isEmpty, "\(missing.prefix(8))")
+        #expect(restored["workspace/projects/app/main.swift"] == nil)
+        let notFound = try Sindri.run(["restore", newest, "--home", temp.sub("home-none"), "--no-interactive", "workspace/projects/app/secret.env"])
+        #expect(notFound.status == 2, "a file deleted before the newest backup is not in its tree: \(notFound.stderr)")
+        // sindri backups shows the chain.
+        let backups = try Sindri.run(["backups", (newest as NSString).deletingLastPathComponent])
+        #expect(backups.status == 0, "\(backups.stderr)")
+        let lines = backups.stdoutText.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5 && lines.filter { $0.hasPrefix("incremental") }.count == 4, "\(lines)")
+        #expect(lines.last?.contains("chain starts at \((chain.archives[0] as NSString).lastPathComponent)") == true, "\(lines)")
+    }
+
     @Test("a chain with a deleted middle link is refused before any write, naming the missing archive (exit 4)")
     func missingMiddleLinkIsRefused() throws {
         let temp = try TemporaryDirectory("inc-missing")
