@@ -1,13 +1,14 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Sequential reads from an archive file or standard input, with a skip that seeks when it can.
 ///
 /// Blocking: callers run it on a dedicated thread (see `BlockingExecutor`), never on the
 /// cooperative pool.
-final class ArchiveByteSource {
+package final class ArchiveByteSource {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     /// Whether `skip` can `lseek` (a regular file) rather than read and discard (a pipe).
@@ -20,7 +21,7 @@ final class ArchiveByteSource {
     /// Opens `path` for reading; `-` is standard input.
     ///
     /// - Throws: `SindriError` `.invalidArgument` when the file cannot be opened or is a directory.
-    init(path: String) throws {
+    package init(path: String) throws {
         if path == "-" {
             if isatty(STDIN_FILENO) == 1 { throw SindriError.standardInputIsTerminal }
             descriptor = STDIN_FILENO
@@ -56,7 +57,7 @@ final class ArchiveByteSource {
     }
 
     /// Appends up to `count` bytes to `buffer`; returns how many (0 at the end of the input).
-    func read(upTo count: Int, appendingTo buffer: inout [UInt8]) throws -> Int {
+    package func read(upTo count: Int, appendingTo buffer: inout [UInt8]) throws -> Int {
         let start = buffer.count
         buffer.append(contentsOf: [UInt8](repeating: 0, count: count))
         while true {

@@ -4,6 +4,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Where an archive goes: a named file, a file named by the tool inside a directory, or stdout.
