@@ -10,6 +10,10 @@ let package = Package(
         // The readers of untrusted input, for the fuzz targets in Fuzz/.
         .library(name: "SindriCodecs", targets: ["SindriCodecs"]),
         .library(name: "SindriArchive", targets: ["SindriArchive"]),
+        // The layers under and over the engine, for the fuzz targets and benchmarks.
+        .library(name: "SindriSystem", targets: ["SindriSystem"]),
+        .library(name: "SindriJournal", targets: ["SindriJournal"]),
+        .library(name: "SindriReporting", targets: ["SindriReporting"]),
         .executable(name: "sindri", targets: ["sindri"]),
         .executable(name: "sindri-workspace", targets: ["sindri-workspace"]),
     ],
