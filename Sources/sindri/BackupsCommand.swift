@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SindriArchive
 import SindriBackup
+import SindriReporting
+import SindriSystem
 
 /// `sindri backups`: the archives in a directory, and which full backup each incremental
 /// depends on.

@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 
 extension ArchiveBuilder {
     /// The base of an incremental backup, or nil for a full one, with what to tell the user when

@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 
 /// Finds our archives in a directory by what their manifests say, reading only each one's
 /// first gzip member.

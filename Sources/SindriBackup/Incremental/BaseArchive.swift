@@ -1,6 +1,7 @@
 import CSindriSystem
 import Foundation
 import SindriArchive
+import SindriSystem
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc

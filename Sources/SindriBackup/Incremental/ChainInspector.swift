@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 
 /// One archive of a chain as `sindri list` shows it: what it changed against the link before.
 public struct ChainLinkDescription: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 #if canImport(Glibc)
 import Glibc
 #endif

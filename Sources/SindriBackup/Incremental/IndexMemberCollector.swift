@@ -1,5 +1,6 @@
 import Crypto
 import SindriArchive
+import SindriSystem
 
 /// Collects an archive's index member as stage 1 streams it: decoded line by line (never held
 /// whole) and hashed, so its line in the checksum list is checked like any file's.

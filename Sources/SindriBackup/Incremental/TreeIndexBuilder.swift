@@ -1,6 +1,7 @@
 import CSindriSystem
 import Crypto
 import SindriArchive
+import SindriSystem
 #if canImport(Glibc)
 import Glibc
 #endif
