@@ -47,14 +47,16 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
+        let archive = try await ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
                 archive: archive, started: started, progress: progress)
             return result
         } catch {
-            archive.abort()
+            // On the I/O thread, where a sink may wait (an upload's abort is a network call that
+            // must finish before the process exits).
+            _ = try? await BlockingExecutor.shared.run { archive.abort() }
             throw error
         }
     }
@@ -70,6 +72,9 @@ public struct ArchiveBuilder: Sendable {
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let walk = try await BlockingExecutor.shared.run { try walker.walk() }
         try Task.checkCancellation()
+        // An upper bound of the archive's size (stored blocks add a little to incompressible data),
+        // for sinks that plan ahead (the part size of an upload).
+        archive.expectSize(walk.regularFileBytes + walk.regularFileBytes / 64 + UInt64(walk.entries.count) * 1536 + (16 << 20))
 
         // 2. The manifest member: fixed size, rewritten in place with the final figures.
         let extensions = SourceDetector.extensions(home: home)
@@ -203,6 +208,16 @@ public struct ArchiveBuilder: Sendable {
         }
     }
 
+    /// `sindri-backup-{name}-{timestamp}.tar.gz`, the name of an archive in a directory or prefix.
+    static func automaticName(instanceName: String, date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+    }
+
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
     static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
         switch output {
@@ -213,13 +228,10 @@ public struct ArchiveBuilder: Sendable {
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
             }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyyMMdd-HHmmss"
-            let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+            return base + automaticName(instanceName: instanceName, date: date)
+        case .s3(let argument, _):
+            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) : argument
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

@@ -21,24 +21,30 @@ struct ListCommand: AsyncParsableCommand {
                   Member paths, for scripts.
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
+              sindri list s3://my-bucket/backups/ws.tar.gz
+                  From S3: ranged GETs of the manifest and the tar headers only.
 
             Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). Members are always listed in the long format (like tar -tv).
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"),
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"),
               completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
+        let access = remote.archiveAccess
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let lister = ArchiveLister(path: path)
+            let lister = ArchiveLister(path: path, access: access)
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in

@@ -13,17 +13,23 @@ struct VerifyCommand: AsyncParsableCommand {
             EXAMPLES:
               sindri verify ./backup.tar.gz
               gpg -d b.tar.gz.gpg | sindri verify -
+              sindri verify s3://my-bucket/backups/ws.tar.gz
+              sindri verify https://example.com/ws.tar.gz --cacert ca.pem
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let archive = self.archive
+        let access = remote.archiveAccess
         let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
@@ -31,7 +37,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
             let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
-            let report = try await RestoreManager().verify(archive: archive, progress: callback)
+            let report = try await RestoreManager().verify(archive: archive, access: access, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
                 bytesDone: report.contentBytes, bytesTotal: report.contentBytes))

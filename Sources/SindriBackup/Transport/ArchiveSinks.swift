@@ -12,7 +12,10 @@ public enum ArchiveSinks {
     /// Opens the sink for `output`; an automatic name is built from `instanceName` and `date`.
     ///
     /// - Throws: `SindriError` `.invalidArgument` when the destination cannot be used.
-    static func open(for output: BackupOutput, instanceName: String, date: Date) throws -> any ArchiveSink {
+    static func open(for output: BackupOutput, instanceName: String, date: Date) async throws -> any ArchiveSink {
+        if case .s3(let argument, let remote) = output {
+            return try await S3MultipartSink.open(argument, remote: remote, automaticName: ArchiveBuilder.automaticName(instanceName: instanceName, date: date))
+        }
         let finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
