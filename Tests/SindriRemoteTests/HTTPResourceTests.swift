@@ -97,8 +97,9 @@ struct HTTPResourceTests {
         let started = Date()
         let error = await #expect(throws: RemoteError.self) { _ = try await resource.probe() }
         #expect(error?.message.contains("--cacert") == true, "\(String(describing: error))")
-        // Not retried: a certificate does not become trusted by asking again.
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Not retried (a certificate does not become trusted by asking again): one connect
+        // timeout (10 s, during which the connection pool itself retries the handshake), not two.
+        #expect(Date().timeIntervalSince(started) < 15)
         #expect(error?.message.contains("\n") == false)
     }
 

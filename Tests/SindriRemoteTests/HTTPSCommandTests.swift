@@ -13,7 +13,7 @@ struct HTTPSCommandTests {
         let home = scratch.path + "/home"
         try RemoteCLI.makeHome(at: home, bigMiB: 12)
         let archive = scratch.path + "/ws.tar.gz"
-        let backup = try RemoteCLI.run(["backup", "--home", home, "-o", archive, "--progress", "never"], server: nil)
+        let backup = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", archive, "--progress", "never"], server: nil)
         #expect(backup.status == 0, "\(backup.stderr)")
         let server = try HTTPResourceTests.Server(ranges: ranges)
         defer { server.stop() }

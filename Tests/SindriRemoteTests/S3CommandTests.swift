@@ -17,7 +17,7 @@ struct S3CommandTests {
         let prefix = S3TestServer.uniquePrefix("roundtrip")
         let target = "s3://\(server.bucket)/\(prefix)"
 
-        let backup = try RemoteCLI.run(["backup", "--home", home, "-o", target, "--progress", "never"], server: server)
+        let backup = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", target, "--progress", "never"], server: server)
         #expect(backup.status == 0, "\(backup.stderr)")
         #expect(!backup.stdout.contains(server.secretKey) && !backup.stderr.contains(server.secretKey))
         let client = try S3Client(configuration: try server.configuration())
@@ -50,7 +50,7 @@ struct S3CommandTests {
         #expect(list.stdout.contains("workspace/projects/app/src/file7.swift"))
         let backups = try RemoteCLI.run(["backups", target, "--json"], server: server)
         #expect(backups.status == 0, "\(backups.stderr)")
-        #expect(backups.stdout.contains("\"created_at\"") && backups.stdout.contains("\"profile\":\"standard\"") && backups.stdout.contains(archiveKey))
+        #expect(backups.stdout.contains("\"created_at\"") && backups.stdout.contains("\"profile\":\"full\"") && backups.stdout.contains(archiveKey))
 
         let restored = scratch.path + "/restored"
         try FileManager.default.createDirectory(atPath: restored, withIntermediateDirectories: true)
@@ -68,11 +68,11 @@ struct S3CommandTests {
         try RemoteCLI.makeHome(at: home, bigMiB: 1)
         let prefix = S3TestServer.uniquePrefix("explicit")
         let key = prefix + "ws.tar.gz"
-        let backup = try RemoteCLI.run(["backup", "--home", home, "-o", "s3://\(server.bucket)/\(key)", "--progress", "never"], server: server)
+        let backup = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", "s3://\(server.bucket)/\(key)", "--progress", "never"], server: server)
         #expect(backup.status == 0, "\(backup.stderr)")
         // A local backup uploaded by the AWS CLI (its own multipart) reads back through sindri.
         let file = scratch.path + "/local.tar.gz"
-        #expect(try RemoteCLI.run(["backup", "--home", home, "-o", file, "--progress", "never"], server: nil).status == 0)
+        #expect(try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", file, "--progress", "never"], server: nil).status == 0)
         let upload = try runTool(["aws", "s3", "cp", file, "s3://\(server.bucket)/\(prefix)theirs.tar.gz"], environment: server.environment())
         #expect(upload.status == 0, "\(upload.stderr)")
         let verify = try RemoteCLI.run(["verify", "s3://\(server.bucket)/\(prefix)theirs.tar.gz", "--progress", "never"], server: server)
@@ -86,7 +86,7 @@ struct S3CommandTests {
         defer { scratch.remove() }
         try RemoteCLI.makeHome(at: scratch.path + "/home", bigMiB: 1)
         let prefix = S3TestServer.uniquePrefix("secret")
-        let result = try RemoteCLI.run(["backup", "--home", scratch.path + "/home", "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"],
+        let result = try RemoteCLI.run(["backup", "-p", "full", "--home", scratch.path + "/home", "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"],
                                        server: server, extra: ["AWS_SECRET_ACCESS_KEY": "wrong-secret-4711"])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
@@ -116,10 +116,10 @@ struct S3CommandTests {
         let home = scratch.path + "/home"
         try RemoteCLI.makeHome(at: home, bigMiB: 40)
         let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 4,
-                                   faults: ["drop", "500", "slowdown", "stall", "truncate", "503"], stallSeconds: 3)
+                                   faults: ["drop", "500", "slowdown", "stall", "truncate", "503"], stallSeconds: 10)
         let prefix = S3TestServer.uniquePrefix("faults")
-        let settings = ["AWS_ENDPOINT_URL": proxy.endpoint, "SINDRI_REMOTE_READ_TIMEOUT": "1", "SINDRI_REMOTE_ATTEMPTS": "8"]
-        let backup = try RemoteCLI.run(["backup", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)ws.tar.gz", "--progress", "never"],
+        let settings = ["AWS_ENDPOINT_URL": proxy.endpoint, "SINDRI_REMOTE_READ_TIMEOUT": "6", "SINDRI_REMOTE_ATTEMPTS": "8"]
+        let backup = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)ws.tar.gz", "--progress", "never"],
                                        server: server, extra: settings)
         #expect(backup.status == 0, "\(backup.stderr)")
         let restored = scratch.path + "/restored"
@@ -131,6 +131,7 @@ struct S3CommandTests {
         #expect(injected.count >= 6, "\(injected)")
         #expect(try RemoteCLI.tree(restored) == RemoteCLI.tree(home))
         // Verified directly against the server: what the faults let through is the archive.
+        // (A stall outlasts the 6 s read timeout: the request is retried, not waited for.)
         #expect(try RemoteCLI.run(["verify", "s3://\(server.bucket)/\(prefix)ws.tar.gz", "--progress", "never"], server: server).status == 0)
     }
 
@@ -146,7 +147,7 @@ struct S3CommandTests {
         let existing = S3Location(bucket: server.bucket, key: prefix + "ws.tar.gz")
         try await client.putObject(existing, body: Array("the old archive".utf8))
         let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 0, failPartsAfter: 1)
-        let result = try RemoteCLI.run(["backup", "--home", home, "-o", existing.description, "--progress", "never"], server: server,
+        let result = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", existing.description, "--progress", "never"], server: server,
                                        extra: ["AWS_ENDPOINT_URL": proxy.endpoint, "SINDRI_REMOTE_ATTEMPTS": "2"])
         _ = proxy.stop()
         #expect(result.status == 1, "\(result.stderr)")
@@ -166,7 +167,7 @@ struct S3CommandTests {
         let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 0, delay: 0.5)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RemoteCLI.binary)
-        process.arguments = ["backup", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"]
+        process.arguments = ["backup", "-p", "full", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"]
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in server.environment() { environment[name] = value }
         environment["AWS_ENDPOINT_URL"] = proxy.endpoint
