@@ -156,18 +156,12 @@ struct S3CommandTests {
         #expect(try await client.listObjects(bucket: server.bucket, prefix: prefix).map(\.key) == [existing.key])
     }
 
-    @Test("SIGKILL mid-upload: no object at the key; prune-uploads aborts the orphaned upload")
-    func killed() async throws {
-        let server = try S3TestServer.shared()
-        let scratch = try RemoteCLI.Scratch("s3-kill")
-        defer { scratch.remove() }
-        let home = scratch.path + "/home"
-        try RemoteCLI.makeHome(at: home, bigMiB: 64)
-        let prefix = S3TestServer.uniquePrefix("kill")
-        let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 0, delay: 0.5)
+    /// Starts `sindri backup` of `home` to `target` through a proxy that slows every request, and
+    /// waits until its multipart upload exists.
+    func startSlowBackup(home: String, target: String, server: S3TestServer, proxy: FaultProxy) async throws -> (Process, [S3MultipartUpload]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: RemoteCLI.binary)
-        process.arguments = ["backup", "-p", "full", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"]
+        process.arguments = ["backup", "-p", "full", "--home", home, "-o", target, "--progress", "never"]
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in server.environment() { environment[name] = value }
         environment["AWS_ENDPOINT_URL"] = proxy.endpoint
@@ -177,21 +171,77 @@ struct S3CommandTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let client = try S3Client(configuration: try server.configuration())
+        let location = try S3Location.parse(target)
         var uploads: [S3MultipartUpload] = []
-        for _ in 0..<300 where uploads.isEmpty {
+        for _ in 0..<600 where uploads.isEmpty {
             try await Task.sleep(nanoseconds: 100_000_000)
-            uploads = try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix)
+            uploads = try await client.listMultipartUploads(bucket: location.bucket, prefix: location.key)
         }
+        return (process, uploads)
+    }
+
+    @Test("SIGKILL mid-upload: no object at the key; the next backup to the prefix aborts the orphaned upload")
+    func killed() async throws {
+        let server = try S3TestServer.shared()
+        let scratch = try RemoteCLI.Scratch("s3-kill")
+        defer { scratch.remove() }
+        let home = scratch.path + "/home"
+        try RemoteCLI.makeHome(at: home, bigMiB: 64)
+        let prefix = S3TestServer.uniquePrefix("kill")
+        let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 0, delay: 0.5)
+        let (process, uploads) = try await startSlowBackup(home: home, target: "s3://\(server.bucket)/\(prefix)", server: server, proxy: proxy)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         _ = proxy.stop()
+        let client = try S3Client(configuration: try server.configuration())
         #expect(uploads.count == 1)
         #expect(try await client.listObjects(bucket: server.bucket, prefix: prefix).isEmpty)
         #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix).count == 1)
-        let prune = try RemoteCLI.run(["prune-uploads", "s3://\(server.bucket)/\(prefix)"], server: server)
-        #expect(prune.status == 0, "\(prune.stderr)")
-        #expect(prune.stdout.contains("aborted the unfinished upload to s3://\(server.bucket)/\(prefix)sindri-backup-"))
+        // The next backup there finds it dead (no part for the quiet time, 0 here) and aborts it.
+        let small = scratch.path + "/small"
+        try RemoteCLI.makeHome(at: small, bigMiB: 0)
+        let next = try RemoteCLI.run(["backup", "-p", "full", "--home", small, "-o", "s3://\(server.bucket)/\(prefix)", "--progress", "never"],
+                                     server: server, extra: ["SINDRI_REMOTE_ORPHAN_SECONDS": "0"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("aborted the unfinished upload to s3://\(server.bucket)/\(prefix)sindri-backup-"), "\(next.stderr)")
+        #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix).isEmpty)
+        #expect(try await client.listObjects(bucket: server.bucket, prefix: prefix).count == 2)
+    }
+
+    @Test("SIGINT mid-upload: exit 130, the upload aborted, nothing at the key")
+    func interrupted() async throws {
+        let server = try S3TestServer.shared()
+        let scratch = try RemoteCLI.Scratch("s3-int")
+        defer { scratch.remove() }
+        let home = scratch.path + "/home"
+        try RemoteCLI.makeHome(at: home, bigMiB: 64)
+        let prefix = S3TestServer.uniquePrefix("int")
+        let proxy = try FaultProxy(upstreamPort: FaultProxy.upstreamPort(of: server.endpoint), every: 0, delay: 0.3)
+        let (process, uploads) = try await startSlowBackup(home: home, target: "s3://\(server.bucket)/\(prefix)ws.tar.gz", server: server, proxy: proxy)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = proxy.stop()
+        #expect(uploads.count == 1)
+        #expect(process.terminationStatus == 130)
+        let client = try S3Client(configuration: try server.configuration())
         #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix).isEmpty)
         #expect(try await client.listObjects(bucket: server.bucket, prefix: prefix).isEmpty)
+    }
+
+    @Test("prune-uploads aborts every unfinished upload under the prefix, and only there")
+    func pruneUploads() async throws {
+        let server = try S3TestServer.shared()
+        let client = try S3Client(configuration: try server.configuration())
+        let prefix = S3TestServer.uniquePrefix("prune")
+        let other = S3TestServer.uniquePrefix("prune-other")
+        let inside = try await client.createMultipartUpload(S3Location(bucket: server.bucket, key: prefix + "a.tar.gz"))
+        _ = try await client.uploadPart(S3Location(bucket: server.bucket, key: prefix + "a.tar.gz"), uploadId: inside, number: 1, body: [1, 2, 3])
+        let outside = try await client.createMultipartUpload(S3Location(bucket: server.bucket, key: other + "b.tar.gz"))
+        let prune = try RemoteCLI.run(["prune-uploads", "s3://\(server.bucket)/\(prefix)"], server: server)
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(prune.stdout.contains("aborted the unfinished upload to s3://\(server.bucket)/\(prefix)a.tar.gz"), "\(prune.stdout)")
+        #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix).isEmpty)
+        #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: other).map(\.uploadId) == [outside])
+        try await client.abortMultipartUpload(S3Location(bucket: server.bucket, key: other + "b.tar.gz"), uploadId: outside)
     }
 }

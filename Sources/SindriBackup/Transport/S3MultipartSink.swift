@@ -75,8 +75,9 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
             let given = try S3Location.parse(argument)
             let prefix = given.isPrefix ? given.key : String(given.key[..<(given.key.lastIndex(of: "/").map { given.key.index(after: $0) } ?? given.key.startIndex)])
             let explicitKey = given.isPrefix ? nil : given.key
+            let quiet = remote.variables["SINDRI_REMOTE_ORPHAN_SECONDS"].flatMap { TimeInterval($0) } ?? S3UploadJanitor.quietSeconds
             let notes = try await S3UploadJanitor.abortStale(
-                client: client, bucket: given.bucket, prefix: prefix, quietSeconds: S3UploadJanitor.quietSeconds
+                client: client, bucket: given.bucket, prefix: prefix, quietSeconds: quiet
             ) { key in key == explicitKey || S3UploadJanitor.isAutomaticName(key, prefix: prefix) }
             guard given.isPrefix else {
                 return S3MultipartSink(client: client, object: given, automaticName: false, notes: notes)
