@@ -11,24 +11,29 @@
 # the page cache is dropped (root) and the input is read once, so all start warm and clean. The
 # median of --runs rounds is reported. The release binary is built in .build-s3.
 #
-# Usage: scripts/perf-s3.sh [--size 1G] [--runs 3] [--work DIR]
+# Usage: scripts/perf-s3.sh [--size 1G] [--runs 3] [--work DIR] [--bin DIR]
+# --bin DIR uses the sindri and sindri-workspace already built there (e.g. .build/debug) instead.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 command_line="scripts/perf-s3.sh $*"
-size=1G; runs=3; work=""
+size=1G; runs=3; work=""; bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
+    --bin) bin="$2"; shift 2 ;;
     *) echo "perf-s3: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -n "$work" ] || work="$(mktemp -d "${TMPDIR:-/tmp}/sindri-perf-s3.XXXXXX")"
 mkdir -p "$work"
-swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri >&2
-swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri-workspace >&2
-bin="$here/.build-s3/release"
+if [ -z "$bin" ]; then
+  swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri >&2
+  swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri-workspace >&2
+  bin="$here/.build-s3/release"
+fi
+build_kind="$(basename "$bin") build in \`${bin#$here/}\`"
 home="$work/home"
 [ -d "$home" ] || "$bin/sindri-workspace" "$home" --size "$size" --seed 42 >&2
 
@@ -71,9 +76,10 @@ for round in $(seq 1 "$runs"); do
 done
 
 archive_bytes=$(stat -c %s "$(ls "$work/local/"*.tar.gz)")
-python3 - "$csv" "$here/PerfData/s3.md" "$command_line" "$size" "$runs" "$archive_bytes" <<'PY'
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$csv" "$here/PerfData/s3.md" "$command_line" "$size" "$runs" "$archive_bytes" "$build_kind" "$load" <<'PY'
 import csv, statistics, subprocess, sys, platform
-path, out, command, size, runs, archive = sys.argv[1:7]
+path, out, command, size, runs, archive, build, load = sys.argv[1:9]
 rows = list(csv.DictReader(open(path)))
 names = []
 for r in rows:
@@ -87,7 +93,7 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 lines = [
  "# sindri with S3: backup and restore against a local SeaweedFS, beside local and peer tools", "",
  f"Measured by `{command}` on {platform.node()} ({cpu}, 2 cores shared with other jobs), {swift}, "
- f"release build in `.build-s3`, SeaweedFS `weed mini` on 127.0.0.1, restic {subprocess.run(['restic','version'],capture_output=True,text=True).stdout.split()[1]}. "
+ f"{build}, load average {load} at the end, SeaweedFS `weed mini` on 127.0.0.1, restic {subprocess.run(['restic','version'],capture_output=True,text=True).stdout.split()[1]}. "
  f"Input: `sindri-workspace --size {size} --seed 42`, profile full; archive {int(archive)/2**20:.1f} MiB. "
  f"Median of {runs} rounds; page cache dropped and the input read once before each command.", "",
  "| command | wall (s) | CPU user+sys (s) | peak RSS (MiB) |", "|---|---:|---:|---:|"]
