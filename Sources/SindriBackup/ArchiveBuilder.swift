@@ -49,7 +49,7 @@ public struct ArchiveBuilder: Sendable {
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
         let (base, baseNote) = try await incrementalBase(output: output, source: source)
-        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started, incremental: base != nil)
+        let archive = try await ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started, incremental: base != nil)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
@@ -58,7 +58,9 @@ public struct ArchiveBuilder: Sendable {
             if let baseNote { noted.notes.insert(baseNote, at: 0) }
             return noted
         } catch {
-            archive.abort()
+            // On the I/O thread, where a sink may wait (an upload's abort is a network call that
+            // must finish before the process exits).
+            _ = try? await BlockingExecutor.shared.run { archive.abort() }
             throw error
         }
     }
@@ -77,6 +79,9 @@ public struct ArchiveBuilder: Sendable {
         // What goes into the tar: everything, or (incremental) what changed since the base.
         let rehash = config.incremental?.rehash ?? false
         let tree = try await io.run { try TreeIndexBuilder(walk: walk, base: base, rehash: rehash, homeDescriptor: homeDescriptor) }
+        // An upper bound of the archive's size (stored blocks add a little to incompressible data),
+        // for sinks that plan ahead (the part size of an upload).
+        archive.expectSize(tree.fileBytes + tree.fileBytes / 64 + UInt64(tree.entries.count) * 1536 + (16 << 20))
 
         // 2. The manifest member: fixed size, rewritten in place with the final figures.
         let extensions = SourceDetector.extensions(home: home)
@@ -215,6 +220,16 @@ public struct ArchiveBuilder: Sendable {
         }
     }
 
+    /// `sindri-backup-{name}-{timestamp}.tar.gz`, the name of an archive in a directory or prefix.
+    static func automaticName(instanceName: String, date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+    }
+
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
     static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
         switch output {
@@ -225,13 +240,10 @@ public struct ArchiveBuilder: Sendable {
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
             }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyyMMdd-HHmmss"
-            let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+            return base + automaticName(instanceName: instanceName, date: date)
+        case .s3(let argument, _):
+            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) : argument
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

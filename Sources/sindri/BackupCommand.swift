@@ -30,6 +30,10 @@ struct BackupCommand: AsyncParsableCommand {
               sindri backup --incremental -o ./backups/
                   Only what changed since the newest backup in ./backups/
                   (named ...-inc.tar.gz; a full backup when there is none).
+              sindri backup -o s3://my-bucket/backups/
+                  Upload to S3 (credentials from AWS_* or ~/.aws), auto-named.
+              sindri backup -o s3://b/ws.tar.gz --s3-endpoint http://127.0.0.1:8333
+                  Upload to an S3-compatible server (path-style addressing).
 
             On a terminal, a progress line on standard error shows elapsed
             time, percent, files and bytes done, input and output rates, ETA,
@@ -44,7 +48,7 @@ struct BackupCommand: AsyncParsableCommand {
     var home: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, or - for stdout.",
+        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, - for stdout, or s3://BUCKET/KEY.tar.gz or s3://BUCKET/PREFIX/.",
         valueName: "path"), completion: .file(extensions: ["gz", "tgz"]))
     var output: String = "."
 
@@ -66,6 +70,9 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func validate() throws {
         if output.isEmpty {
             throw ValidationError("--output must not be empty: give a directory, a file name, or - for standard output")
@@ -84,6 +91,7 @@ struct BackupCommand: AsyncParsableCommand {
         let exclusions = self.exclusions
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
         let incrementalOptions = incremental.options
+        let remoteAccess = remote.access
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
             let profile = try SindriEnvironment.resolveProfile(profileFlag)
@@ -93,7 +101,7 @@ struct BackupCommand: AsyncParsableCommand {
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
             config.incremental = incrementalOptions
             let builder = ArchiveBuilder(config)
-            let destination = BackupOutput.parse(output)
+            let destination = BackupOutput.parse(output, remote: remoteAccess)
             if dryRun {
                 return try await Self.dryRun(builder: builder, home: homePath, destination: destination, reporter: reporter)
             }

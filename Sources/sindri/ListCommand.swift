@@ -26,12 +26,14 @@ struct ListCommand: AsyncParsableCommand {
               sindri list ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
                   An incremental: its members, then its chain (each link's
                   added, changed and deleted paths).
+              sindri list s3://my-bucket/backups/ws.tar.gz
+                  From S3: ranged GETs of the manifest and the tar headers only.
 
             Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). Members are always listed in the long format (like tar -tv).
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"),
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"),
               completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
@@ -41,13 +43,17 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
         let sources = chain.sources
+        let access = remote.archiveAccess
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let lister = ArchiveLister(path: path)
+            let lister = ArchiveLister(path: path, access: access)
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in

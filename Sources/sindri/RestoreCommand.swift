@@ -40,6 +40,8 @@ struct RestoreCommand: AsyncParsableCommand {
               sindri restore ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
                   An incremental: its whole chain (found by checksum in ./backups/,
                   or with --base-dir, --base) is checked, then restored as one
+              sindri restore s3://my-bucket/backups/ws.tar.gz    From S3 (parallel ranged GETs)
+              sindri restore https://example.com/ws.tar.gz --cacert ca.pem   From HTTPS
 
             PATHS are relative to the home, as stored in the archive (workspace/app, not \
             /home/me/workspace/app). A PATH is a literal path unless it contains *, ? or [: then it \
@@ -54,7 +56,7 @@ struct RestoreCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
     @Argument(help: ArgumentHelp("Restore only these paths (and what lies below them): relative to the home, literal unless they contain *, ? or [.", valueName: "path"))
@@ -87,6 +89,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func validate() throws {
         // Checked before anything happens: 0 would delete the snapshot this restore just made.
         guard keepSnapshots >= 1 else {
@@ -111,6 +116,7 @@ struct RestoreCommand: AsyncParsableCommand {
         var options = RestoreOptions(mode: mode, dryRun: dryRun, interactive: !noInteractive, force: force, only: paths,
                                      snapshotCodec: snapshotCodec, keepSnapshots: keepSnapshots)
         options.chain = chain.sources
+        options.access = remote.archiveAccess
         if asks {
             options.confirm = { @Sendable (changes: RestoreChanges) -> Bool in Self.confirm(question, changes, reporter: reporter) }
         }

@@ -16,10 +16,12 @@ struct VerifyCommand: AsyncParsableCommand {
               gpg -d b.tar.gz.gpg | sindri verify -
               sindri verify ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
                   An incremental: every archive of its chain.
+              sindri verify s3://my-bucket/backups/ws.tar.gz
+              sindri verify https://example.com/ws.tar.gz --cacert ca.pem
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
     @OptionGroup(title: "Incremental chains")
@@ -28,9 +30,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let archive = self.archive
         let sources = chain.sources
+        let access = remote.archiveAccess
         let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
@@ -38,7 +44,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
             let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
-            let report = try await RestoreManager().verify(archive: archive, chain: sources, progress: callback)
+            let report = try await RestoreManager().verify(archive: archive, access: access, chain: sources, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
                 bytesDone: report.contentBytes, bytesTotal: report.contentBytes))

@@ -240,9 +240,11 @@ struct IncrementalChainTests {
         // sindri backups shows the chain.
         let backups = try Sindri.run(["backups", (newest as NSString).deletingLastPathComponent])
         #expect(backups.status == 0, "\(backups.stderr)")
-        let lines = backups.stdoutText.split(separator: "\n").map(String.init)
+        // A header, then newest first: the newest incremental names the full its chain starts from.
+        let lines = backups.stdoutText.split(separator: "\n").map(String.init).dropFirst()
         #expect(lines.count == 5 && lines.filter { $0.hasPrefix("incremental") }.count == 4, "\(lines)")
-        #expect(lines.last?.contains("chain starts at \((chain.archives[0] as NSString).lastPathComponent)") == true, "\(lines)")
+        #expect(lines.first?.contains("chain starts at \((chain.archives[0] as NSString).lastPathComponent)") == true, "\(lines)")
+        #expect(lines.last?.hasPrefix("full") == true, "\(lines)")
     }
 
     @Test("a chain with a deleted middle link is refused before any write, naming the missing archive (exit 4)")

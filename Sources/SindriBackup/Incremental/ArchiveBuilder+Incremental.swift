@@ -17,6 +17,10 @@ extension ArchiveBuilder {
             throw SindriError(.invalidArgument, "an incremental backup cannot be written to standard output: its base is found by the archive's checksum, which a stream does not record; use --output DIR")
         case .directory(let path): directory = path
         case .file(let path): directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        case .s3:
+            // Bases are read from local files (their index member, by descriptor); an S3 prefix
+            // as the place bases are found in is not built yet.
+            throw SindriError(.invalidArgument, "incremental backups to S3 are not supported yet: write the incremental to a local directory (sindri backup --incremental -o DIR/), then copy it")
         }
         if let named = options.base {
             return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named) }, nil)

@@ -14,7 +14,12 @@ public enum ArchiveSinks {
     ///
     /// - Throws: `SindriError` `.invalidArgument` when the destination cannot be used.
     /// An `incremental` backup's automatic name ends in `-inc.tar.gz`.
-    static func open(for output: BackupOutput, instanceName: String, date: Date, incremental: Bool = false) throws -> any ArchiveSink {
+    static func open(for output: BackupOutput, instanceName: String, date: Date, incremental: Bool = false) async throws -> any ArchiveSink {
+        if case .s3(let argument, let remote) = output {
+            var name = ArchiveBuilder.automaticName(instanceName: instanceName, date: date)
+            if incremental { name = ArchiveBuilder.incrementalName(name) }
+            return try await S3MultipartSink.open(argument, remote: remote, automaticName: name)
+        }
         var finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
         if incremental, case .directory = output { finalPath = finalPath.map(ArchiveBuilder.incrementalName) }
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
