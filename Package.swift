@@ -27,6 +27,15 @@ let package = Package(
         .target(name: "CSindriSystem"),
         // Synchronous codecs over buffers; the only module that imports the C targets.
         .target(name: "SindriCodecs", dependencies: ["CZlib", "CLZ4", "CLibdeflate"]),
+        // The age file format (age-encryption.org/v1): header, X25519 and scrypt recipients,
+        // STREAM payload chunks. Pure functions over buffers, no I/O.
+        .target(
+            name: "SindriAge",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Pure value types: tar headers, manifest, patterns and profiles. No I/O.
         .target(name: "SindriArchive"),
         // The engine and the library API named in the user guide.
@@ -50,6 +59,11 @@ let package = Package(
 
         .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs"]),
         .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive"]),
+        .testTarget(
+            name: "SindriAgeTests",
+            dependencies: ["SindriAge", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "SindriBackupTests",
             dependencies: ["SindriBackup", "SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")]
