@@ -5,8 +5,9 @@ set -euo pipefail
 packages=(zlib1g-dev liblz4-dev libdeflate-dev)
 if [ "${1:-}" = "--test-tools" ]; then
   # man-db and groff-base: the test that docs/sindri.1 renders without warnings;
-  # librsvg2-bin: rsvg-convert, to look at the bench plot as a picture.
-  packages+=(pigz libarchive-tools lz4 python3 git tar gzip coreutils util-linux man-db groff-base librsvg2-bin)
+  # librsvg2-bin: rsvg-convert, to look at the bench plot as a picture;
+  # age (and age-keygen): the encryption interop tests.
+  packages+=(pigz libarchive-tools lz4 python3 git tar gzip coreutils util-linux man-db groff-base librsvg2-bin age)
 fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
