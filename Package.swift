@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "CSindriSystem",
+                "SindriArchive", "SindriCodecs", "CSindriSystem", "SindriAge",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

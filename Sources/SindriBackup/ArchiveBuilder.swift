@@ -47,7 +47,8 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
+        let archive = try ArchiveSinks.open(
+            for: output, instanceName: source.instanceName, date: started, encryption: config.encryption)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
@@ -158,6 +159,10 @@ public struct ArchiveBuilder: Sendable {
             let finalMember = try manifestWriter.encodedMember(manifest)
             precondition(finalMember.count == placeholder.count, "manifest member changed size")
             checksumPath = try await io.run { try archive.commit(replacingStartWith: finalMember) }
+        } else {
+            // A stream has nothing to rewrite, but a sink may still hold its last bytes (an
+            // encrypting sink seals its final chunk here).
+            _ = try await io.run { try archive.commit(replacingStartWith: nil) }
         }
         return BackupResult(
             archivePath: archive.location, checksumPath: checksumPath, fileCount: walk.regularFileCount,
@@ -204,7 +209,7 @@ public struct ArchiveBuilder: Sendable {
     }
 
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
-    static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
+    static func resolve(_ output: BackupOutput, instanceName: String, date: Date, encrypted: Bool = false) throws -> String? {
         switch output {
         case .standardOutput:
             return nil
@@ -219,7 +224,7 @@ public struct ArchiveBuilder: Sendable {
             formatter.dateFormat = "yyyyMMdd-HHmmss"
             let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz" + (encrypted ? ".age" : "")
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

@@ -76,6 +76,8 @@ public struct ArchiveConfig: Sendable {
     public var blockSize: Int = 1 << 20
     /// Whether progress events are produced.
     public var progress = false
+    /// Encrypt the archive into an age file for these recipients; nil writes a plain `.tar.gz`.
+    public var encryption: ArchiveEncryption?
 
     public init(profile: BackupProfile, source: SourceInfo? = nil) {
         self.profile = profile

@@ -24,6 +24,10 @@ struct BackupCommand: AsyncParsableCommand {
                   Each path marked + or -, with the rule that decided.
               sindri backup --json -o ./backups/ | jq .
                   Machine-readable progress and summary.
+              sindri backup --recipient age1... -o ./backups/
+                  Encrypted (.tar.gz.age); age -d -i key.txt also opens it.
+              sindri backup --passphrase -o - > b.tar.gz.age
+                  Passphrase-encrypted, asked twice; streamed to stdout.
               sindri backup -o - | gpg --symmetric > b.tar.gz.gpg
                   Stream the archive (JSON, if asked, goes to stderr).
 
@@ -56,6 +60,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Compression level 1-9 (default: $SINDRI_COMPRESSION, else 6).", valueName: "level"))
     var compression: Int?
 
+    @OptionGroup(title: "Encryption")
+    var encryption: EncryptionOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
@@ -75,6 +82,7 @@ struct BackupCommand: AsyncParsableCommand {
         let dryRun = self.dryRun
         let output = self.output
         let exclusions = self.exclusions
+        let encryption = self.encryption
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
@@ -83,6 +91,7 @@ struct BackupCommand: AsyncParsableCommand {
             let recordDecisions = options.verbose || (dryRun && options.json)
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
+            if !dryRun { config.encryption = try encryption.encryption() }
             let builder = ArchiveBuilder(config)
             let destination = BackupOutput.parse(output)
             if dryRun {

@@ -19,6 +19,8 @@ struct ListCommand: AsyncParsableCommand {
                   Members only.
               sindri list --json b.tar.gz | jq -r 'select(.path).path'
                   Member paths, for scripts.
+              sindri list b.tar.gz.age --identity key.txt
+                  An encrypted archive (recognized by its content).
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
 
@@ -30,15 +32,20 @@ struct ListCommand: AsyncParsableCommand {
               completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
         let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
+        let decryption = self.decryption
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let lister = ArchiveLister(path: path)
+            let access = ArchiveAccess(decryption: try decryption.keys(archive: path, warn: { reporter.warning($0) }))
+            let lister = ArchiveLister(path: path, access: access)
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in

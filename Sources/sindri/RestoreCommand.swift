@@ -32,6 +32,7 @@ struct RestoreCommand: AsyncParsableCommand {
               sindri restore ./backup.tar.gz                     Safe restore
               sindri restore ./backup.tar.gz --dry-run           Preview the plan
               sindri restore ./backup.tar.gz --mode merge        Merge, keeping .bak copies
+              sindri restore b.tar.gz.age --identity key.txt      Encrypted (age)
               gpg -d b.tar.gz.gpg | sindri restore - --no-interactive
               sindri restore ./backup.tar.gz workspace/projects/app   Only that path
               sindri restore ./backup.tar.gz '**/.env' 'workspace/*/notes'  Globs
@@ -76,6 +77,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Completed-restore snapshots to keep (at least 1: the one this restore makes).")
     var keepSnapshots: Int = 5
 
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
 
@@ -106,9 +110,12 @@ struct RestoreCommand: AsyncParsableCommand {
             options.confirm = { @Sendable (changes: RestoreChanges) -> Bool in Self.confirm(question, changes, reporter: reporter) }
         }
         let archive = self.archive
+        let decryption = self.decryption
         let chosen = options
         try await CommandRunner.run(reporter: reporter) {
-            try await Self.restore(archive: archive, home: homePath, options: chosen, reporter: reporter)
+            var options = chosen
+            options.access = ArchiveAccess(decryption: try decryption.keys(archive: archive, warn: { reporter.warning($0) }))
+            return try await Self.restore(archive: archive, home: homePath, options: options, reporter: reporter)
         }
     }
 

@@ -12,6 +12,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
             EXAMPLES:
               sindri verify ./backup.tar.gz
+              sindri verify b.tar.gz.age --identity key.txt
               gpg -d b.tar.gz.gpg | sindri verify -
             """
     )
@@ -19,19 +20,24 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
     func run() async throws {
         let archive = self.archive
+        let decryption = self.decryption
         let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
+            let access = ArchiveAccess(decryption: try decryption.keys(archive: archive, warn: { reporter.warning($0) }))
             let started = Date()
             let clock = ContinuousClock()
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
             let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
-            let report = try await RestoreManager().verify(archive: archive, progress: callback)
+            let report = try await RestoreManager().verify(archive: archive, access: access, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
                 bytesDone: report.contentBytes, bytesTotal: report.contentBytes))

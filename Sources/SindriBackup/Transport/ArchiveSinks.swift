@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SindriAge
 
 /// Opens the destination a backup writes to, whatever kind of location `--output` names.
 ///
@@ -9,16 +10,26 @@ import Foundation
 /// same checks (no binary archive on a terminal, an existing directory for a file) and the
 /// same naming.
 public enum ArchiveSinks {
-    /// Opens the sink for `output`; an automatic name is built from `instanceName` and `date`.
+    /// Opens the sink for `output`; an automatic name is built from `instanceName` and `date`
+    /// (ending `.tar.gz.age` when `encryption` is given: the sink then encrypts).
     ///
     /// - Throws: `SindriError` `.invalidArgument` when the destination cannot be used.
-    static func open(for output: BackupOutput, instanceName: String, date: Date) throws -> any ArchiveSink {
-        let finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
+    static func open(
+        for output: BackupOutput, instanceName: String, date: Date, encryption: ArchiveEncryption? = nil
+    ) throws -> any ArchiveSink {
+        let finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date, encrypted: encryption != nil)
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
         }
         let automaticName: Bool
         if case .directory = output { automaticName = true } else { automaticName = false }
-        return try LocalArchiveSink(finalPath: finalPath, automaticName: automaticName)
+        let sink = try LocalArchiveSink(finalPath: finalPath, automaticName: automaticName)
+        guard let encryption else { return sink }
+        do {
+            return EncryptingArchiveSink(inner: sink, encryptor: try AgeEncryptor(recipients: encryption.recipients))
+        } catch {
+            sink.abort()
+            throw SindriError(.invalidArgument, "cannot encrypt: \(error)")
+        }
     }
 }

@@ -4,7 +4,12 @@
 /// One value is handed from the command line to every reader (restore, verify, list, bench),
 /// so each source kind is configured in one place.
 public struct ArchiveAccess: Sendable {
-    public init() {}
+    /// Keys for encrypted archives (recognized by their age header, whatever their name).
+    public var decryption: ArchiveDecryptionKeys
+
+    public init(decryption: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) {
+        self.decryption = decryption
+    }
 }
 
 /// Opens the archive a command names, whatever kind of location that is.
@@ -13,10 +18,11 @@ public struct ArchiveAccess: Sendable {
 /// on `ArchiveByteSource`) to a source, so restore, verify, list and bench accept the same
 /// arguments.
 public enum ArchiveSources {
-    /// Opens `argument` for reading: `-` is standard input, anything else a local path.
+    /// Opens `argument` for reading: `-` is standard input, anything else a local path; an age
+    /// file is decrypted with the keys in `access`.
     ///
     /// - Throws: `SindriError` `.invalidArgument` when it cannot be opened or is no file.
     public static func open(_ argument: String, access: ArchiveAccess = ArchiveAccess()) throws -> any ArchiveByteSource {
-        try FileByteSource(path: argument)
+        try EncryptedArchives.open(try FileByteSource(path: argument), keys: access.decryption)
     }
 }
