@@ -40,9 +40,13 @@ enum EncryptedArchives {
                 if case .complete(let header, let size) = try AgeHeader.parse(prefix),
                    prefix.count >= size + AgePayloadCipher.nonceSize {
                     needsPassphrase = header.stanzas.contains { $0.type == "scrypt" }
+                    // Refused before any key is asked for: age allows a passphrase only alone.
+                    if needsPassphrase == true && header.stanzas.count > 1 {
+                        throw AgeError(.header, "a passphrase-encrypted file must have no other recipient")
+                    }
                     break
                 }
-            } catch {
+            } catch let error as AgeError {
                 throw Self.error(error, name: source.name)
             }
             if try source.read(upTo: 4096, appendingTo: &prefix) == 0 {
