@@ -7,7 +7,7 @@ import SindriBackup
 struct EncryptionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Encrypt the archive to this age recipient (age1..., as age-keygen or sindri keygen prints it); repeatable. The archive is then an age file (.tar.gz.age) that age -d also decrypts.",
-        valueName: "age1..."))
+        valueName: "recipient"))
     var recipient: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
