@@ -66,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SindriBackupTests",
-            dependencies: ["SindriBackup", "SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SindriBackup", "SindriSynthetic", "SindriAge", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SindriEndToEndTests", dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup"]),
     ]

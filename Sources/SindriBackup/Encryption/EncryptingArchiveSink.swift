@@ -139,43 +139,90 @@ final class EncryptingArchiveSink: ArchiveSink, @unchecked Sendable {
     }
 }
 
-/// Running independent chunk work on all cores from the engine's I/O thread.
+/// Running independent chunk work on all cores: lane 0 on the calling thread, the others on
+/// threads of our own.
+///
+/// Why not `DispatchQueue.concurrentPerform`: on Linux, Swift's cooperative pool runs on
+/// Dispatch's global queues, and a `concurrentPerform` called from a task deadlocked in tests
+/// (its helpers waited for the very pool threads it blocked). Dedicated threads depend on
+/// neither, whoever calls.
 enum ParallelChunks {
     /// One lane per core.
     static let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Below this many chunks per lane, the hand-off costs more than it saves.
     static let minimumChunksPerLane = 4
 
-    /// `body(0..<count)`, concurrently, results in lane order. Dispatch's worker threads run
-    /// the lanes (pure computation, no blocking call), so Swift's cooperative pool is not used.
-    static func map<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    /// `body(0..<count)`, concurrently, results in lane order.
+    static func map<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
         let results = LaneResults<T>(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { lane in
-            results.set(lane, body(lane))
+        for lane in 1..<max(1, count) {
+            ChunkLaneThreads.shared.submit { results.set(lane, body(lane)) }
         }
-        return results.values()
+        results.set(0, body(0))
+        return results.waitForAll()
     }
 }
 
-/// The results of `ParallelChunks.map`, one slot per lane, set once each under a lock.
+/// Long-lived threads that run chunk jobs (pure computation, no blocking call), shared by every
+/// encrypting sink and decrypting source of the process.
+// @unchecked: `jobs` is only touched while holding `condition`.
+final class ChunkLaneThreads: @unchecked Sendable {
+    static let shared = ChunkLaneThreads(count: max(1, ParallelChunks.lanes - 1))
+
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+
+    init(count: Int) {
+        for index in 0..<count {
+            // The threads hold the pool: both live until the process exits.
+            let thread = Thread { self.runJobs() }
+            thread.name = "sindri-chunks-\(index)"
+            thread.start()
+        }
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func runJobs() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+}
+
+/// The results of `ParallelChunks.map`, one slot per lane, each set once.
+// @unchecked: `slots` and `remaining` are only touched while holding `condition`.
 private final class LaneResults<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `slots` is only touched while holding `lock`.
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var slots: [T?]
+    private var remaining: Int
 
     init(count: Int) {
         slots = [T?](repeating: nil, count: count)
+        remaining = count
     }
 
     func set(_ lane: Int, _ value: T) {
-        lock.lock()
+        condition.lock()
         slots[lane] = value
-        lock.unlock()
+        remaining -= 1
+        if remaining == 0 { condition.broadcast() }
+        condition.unlock()
     }
 
-    func values() -> [T] {
-        lock.lock()
-        defer { lock.unlock() }
+    func waitForAll() -> [T] {
+        condition.lock()
+        defer { condition.unlock() }
+        while remaining > 0 { condition.wait() }
         return slots.map { $0! }
     }
 }
