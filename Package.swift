@@ -34,6 +34,15 @@ let package = Package(
         .target(name: "CSindriSystem"),
         // Synchronous codecs over buffers; the only module that imports the C targets.
         .target(name: "SindriCodecs", dependencies: ["CZlib", "CLZ4", "CLibdeflate"]),
+        // The age file format (age-encryption.org/v1): header, X25519 and scrypt recipients,
+        // STREAM payload chunks. Pure functions over buffers, no I/O.
+        .target(
+            name: "SindriAge",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Pure value types: tar headers, manifest, patterns and profiles. No I/O.
         .target(name: "SindriArchive"),
         // The system layer: syscalls, descriptors, directory reading, the blocking-I/O executor,
@@ -49,7 +58,7 @@ let package = Package(
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote",
+                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote", "SindriAge",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -83,9 +92,14 @@ let package = Package(
         .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs"]),
         .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive"]),
         .testTarget(
+            name: "SindriAgeTests",
+            dependencies: ["SindriAge", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "SindriBackupTests",
             dependencies: [
-                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic",
+                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic", "SindriAge",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

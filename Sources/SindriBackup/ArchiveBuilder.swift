@@ -48,8 +48,13 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
+        if config.incremental != nil, config.encryption != nil {
+            // Bases are read as plain archives from local files; an encrypted chain is not built yet.
+            throw SindriError(.invalidArgument, "an incremental backup cannot be encrypted yet: use --incremental or --recipient/--passphrase, not both")
+        }
         let (base, baseNote) = try await incrementalBase(output: output, source: source)
-        let archive = try await ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started, incremental: base != nil)
+        let archive = try await ArchiveSinks.open(
+            for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
@@ -175,6 +180,10 @@ public struct ArchiveBuilder: Sendable {
             let finalMember = try manifestWriter.encodedMember(manifest)
             precondition(finalMember.count == placeholder.count, "manifest member changed size")
             checksumPath = try await io.run { try archive.commit(replacingStartWith: finalMember) }
+        } else {
+            // A stream has nothing to rewrite, but a sink may still hold its last bytes (an
+            // encrypting sink seals its final chunk here).
+            _ = try await io.run { try archive.commit(replacingStartWith: nil) }
         }
         return BackupResult(
             archivePath: archive.location, checksumPath: checksumPath, fileCount: tree.fileCount,
@@ -231,7 +240,7 @@ public struct ArchiveBuilder: Sendable {
     }
 
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
-    static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
+    static func resolve(_ output: BackupOutput, instanceName: String, date: Date, encrypted: Bool = false) throws -> String? {
         switch output {
         case .standardOutput:
             return nil
@@ -241,9 +250,9 @@ public struct ArchiveBuilder: Sendable {
                 throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
             }
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + automaticName(instanceName: instanceName, date: date)
+            return base + automaticName(instanceName: instanceName, date: date) + (encrypted ? ".age" : "")
         case .s3(let argument, _):
-            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) : argument
+            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) + (encrypted ? ".age" : "") : argument
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
