@@ -57,9 +57,9 @@ public struct ArchiveLister: Sendable {
         do {
             try run(source: source, listing: &listing, onManifest: onManifest, onMember: onMember)
         } catch let error as CodecError {
-            throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path, cause: error)
         } catch let error as TarFormatError {
-            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path, cause: error)
         }
         return listing
     }
