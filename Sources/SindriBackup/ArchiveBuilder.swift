@@ -47,13 +47,7 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let finalPath = try Self.resolve(output, instanceName: source.instanceName, date: started)
-        if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
-            throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
-        }
-        let automaticName: Bool
-        if case .directory = output { automaticName = true } else { automaticName = false }
-        let archive = try ArchiveOutput(finalPath: finalPath, automaticName: automaticName)
+        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
         do {
             let result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
@@ -67,11 +61,11 @@ public struct ArchiveBuilder: Sendable {
 
     private func write(
         home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
-        archive: ArchiveOutput, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
+        archive: any ArchiveSink, started: Date, progress: (@Sendable (BackupProgress) -> Void)?
     ) async throws -> BackupResult {
         let io = BlockingExecutor.shared
         // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
-        var excluded = Self.outputIdentities(finalPath: archive.finalPath)
+        var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let walk = try await BlockingExecutor.shared.run { try walker.walk() }
@@ -137,7 +131,7 @@ public struct ArchiveBuilder: Sendable {
         let newest = walk.entries.map(\.modificationTime).max() ?? 0
         var trailer = ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: tracker.checksumMember(), modificationTime: newest)
         let beforeTrailer = archive.bytesWritten
-        if archive.finalPath == nil {
+        if !archive.canReplaceStart {
             let statistics = manifestWriter.statistics(compressedSize: beforeTrailer, duration: Date().timeIntervalSince(started))
             let summary = BackupSummary(dataChecksum: dataChecksum, statistics: statistics, warnings: warnings.count)
             let encoder = JSONEncoder()
@@ -158,19 +152,15 @@ public struct ArchiveBuilder: Sendable {
         let duration = Date().timeIntervalSince(started)
         var manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
         var checksumPath: String?
-        if archive.finalPath != nil {
+        if archive.canReplaceStart {
             let size = archive.bytesWritten
             manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: dataChecksum), compressedSize: size, duration: duration)
             let finalMember = try manifestWriter.encodedMember(manifest)
             precondition(finalMember.count == placeholder.count, "manifest member changed size")
-            checksumPath = try await io.run { () throws -> String? in
-                try archive.rewrite(finalMember, at: 0)
-                let checksum = try archive.wholeFileChecksum()
-                return try archive.commit(wholeFileChecksum: checksum)
-            }
+            checksumPath = try await io.run { try archive.commit(replacingStartWith: finalMember) }
         }
         return BackupResult(
-            archivePath: archive.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
+            archivePath: archive.location, checksumPath: checksumPath, fileCount: walk.regularFileCount,
             memberCount: walk.entries.count, totalBytes: walk.regularFileBytes, sizeBytes: archive.bytesWritten,
             durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
             notes: archive.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)

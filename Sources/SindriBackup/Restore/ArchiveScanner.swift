@@ -102,9 +102,10 @@ final class ArchiveScanner {
     /// Reads block: the caller runs it on the engine's thread (`BlockingExecutor.shared`), never
     /// on the cooperative pool. Inflating and staging run in bounded pipelines beside it; any
     /// failure or stop cancels them and waits until none runs before it is thrown.
-    func scan(_ descriptor: Int32, name: String) async throws -> ScannedArchive {
+    func scan(_ source: any ArchiveByteSource) async throws -> ScannedArchive {
+        let name = source.name
         archiveName = name
-        let inflater = ArchiveInflater(descriptor: descriptor, name: name)
+        let inflater = ArchiveInflater(source: source)
         let inflated: ArchiveInflater.Summary
         do {
             inflated = try await inflater.run { output in
