@@ -24,11 +24,9 @@ final class ArchiveInflater {
         var dataChecksum: String?
     }
 
-    private let source: any ArchiveByteSource
+    private let input: GzipMemberReader
     private let name: String
     private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Largest member the framing accepts at all (larger goes to zlib's streaming inflater).
-    private static let maximumMember = BlockMemberCompressor.maximumBlockSize
 
     // Memory is bounded by these limits, not by what headers declare nor by the core count: at
     // most `inflightMembers` members are alive between the input and the sink, each at most
@@ -46,36 +44,9 @@ final class ArchiveInflater {
     private var inflightMembers: Int { min(16, workers * 2) }
 
     init(source: any ArchiveByteSource) {
-        self.source = source
-        self.name = source.name
+        input = GzipMemberReader(source: source)
+        name = source.name
     }
-
-    private var buffer: [UInt8] = []
-    private var start = 0          // first unconsumed byte in `buffer`
-    private var consumedBefore = 0 // absolute offset of buffer[0]
-    private var endOfInput = false
-
-    /// Drops consumed bytes (members are copied out before they are inflated).
-    private func compact() {
-        guard start > 0 else { return }
-        buffer.removeFirst(start)
-        consumedBefore += start
-        start = 0
-    }
-
-    private func fill(minimum: Int) throws {
-        while buffer.count - start < minimum && !endOfInput {
-            let old = buffer.count
-            buffer.append(contentsOf: [UInt8](repeating: 0, count: 4 << 20))
-            let count = try buffer.withUnsafeMutableBytes { raw -> Int in
-                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
-            }
-            buffer.removeLast(buffer.count - old - count)
-            if count == 0 { endOfInput = true }
-        }
-    }
-
-    enum Framing: Equatable { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
 
     /// One whole member inflated by a worker, with what its failure must name.
     private struct InflatedMember: Sendable {
@@ -112,41 +83,29 @@ final class ArchiveInflater {
         do {
             while true {
                 try Interruption.checkpoint()
-                // The input buffer is compacted once a few MiB were consumed: members are copied
-                // out before they are inflated, so nothing points into it.
-                if start >= 4 << 20 { compact() }
-                try fill(minimum: BlockMemberHeader.size)
-                if start >= buffer.count {
-                    if endOfInput { break }
-                    continue
-                }
-                var framing = frame(at: start, first: first)
-                if case .needMore = framing {
-                    try fill(minimum: 1 << 16)
-                    framing = frame(at: start, first: first)
-                }
-                guard case .member(let length, let uncompressed, let isData, _) = framing else {
+                let framing = try input.peekMember(allowStored: first)
+                if framing == .end { break }
+                guard case .member(let length, let uncompressed, let kind) = framing else {
                     framedToTheEnd = false
                     break
                 }
+                let isData = kind == .data
                 first = false
                 if length > Self.largestWholeCompressedMember || uncompressed > Self.largestWholeMember {
                     // Streamed on its own once the members before it are delivered.
                     while let done = try await inflating.next() { try await deliver(done) }
                     try await stream((length, uncompressed, isData), &summary, digest, hashing, sink)
                     framedMembers += 1
-                    summary.compressedBytes = consumedBefore + start
+                    summary.compressedBytes = input.offset
                     continue
                 }
-                try fill(minimum: length)
-                guard buffer.count - start >= length else {  // truncated: let zlib say so
+                let offset = input.offset
+                guard let compressed = try input.take(length) else {  // truncated: let zlib say so
                     framedToTheEnd = false
                     break
                 }
-                let compressed = Array(buffer[start..<(start + length)])
                 framedMembers += 1
                 let ordinal = framedMembers
-                let offset = consumedBefore + start
                 let name = self.name
                 let done = try await inflating.submit { slot in
                     do {
@@ -164,8 +123,7 @@ final class ArchiveInflater {
                     }
                 }
                 try await deliver(done)
-                start += length
-                summary.compressedBytes = consumedBefore + start
+                summary.compressedBytes = input.offset
             }
             while let done = try await inflating.next() { try await deliver(done) }
         } catch {
@@ -173,7 +131,7 @@ final class ArchiveInflater {
             await hashing.cancel()
             throw error
         }
-        if summary.gzipMembers == 0 && buffer.count == start && endOfInput {
+        if summary.gzipMembers == 0 && input.availableCount == 0 && input.endOfInput {
             await hashing.cancel()
             throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
         }
@@ -192,27 +150,22 @@ final class ArchiveInflater {
     /// file's own numbering, so every command names the same place.
     private func streamForeign(_ summary: inout Summary, _ sink: ([UInt8]) async throws -> Void) async throws {
         let membersBefore = summary.gzipMembers
-        let bytesBefore = consumedBefore + start
+        let bytesBefore = input.offset
         let counter = MemberCounter()
         let decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { _ in counter.count += 1 })
         do {
             while true {
                 try Interruption.checkpoint()
-                try fill(minimum: 1)
-                if buffer.count == start { break }
+                try input.fill(minimum: 1)
+                if input.availableCount == 0 { break }
                 // Fed in small pieces, each piece's output handed on before the next: 16 KiB of
                 // deflate inflates to at most ~16 MiB, so a bomb cannot make us hold more.
-                let count = min(buffer.count - start, 16 << 10)
                 var pieces: [[UInt8]] = []
-                try buffer.withUnsafeBytes { raw in
-                    try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start..<(start + count)]), output: { pieces.append(Array($0)) })
+                let count = try input.withAvailable(upTo: 16 << 10) { piece in
+                    try decoder.feed(piece, output: { pieces.append(Array($0)) })
+                    return piece.count
                 }
-                start += count
-                if start == buffer.count {
-                    consumedBefore += buffer.count
-                    buffer.removeAll(keepingCapacity: true)
-                    start = 0
-                }
+                input.advance(count)
                 for piece in pieces { try await sink(piece) }
             }
             try decoder.finish()
@@ -222,16 +175,16 @@ final class ArchiveInflater {
             throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name, cause: located)
         }
         summary.gzipMembers = membersBefore + counter.count
-        summary.compressedBytes = consumedBefore + start
+        summary.compressedBytes = input.offset
     }
 
-    /// Inflates the member at `start` (declared `length` compressed bytes) through zlib, in
+    /// Inflates the member at the cursor (declared `length` compressed bytes) through zlib, in
     /// pieces, without holding it whole: the member must end exactly at its declared length and
     /// inflate to its declared size.
     private func stream(_ member: (length: Int, uncompressed: Int, isData: Bool), _ summary: inout Summary,
                         _ digest: RunningDigest, _ hashing: BoundedPipeline<Void>,
                         _ sink: ([UInt8]) async throws -> Void) async throws {
-        let memberStart = consumedBefore + start
+        let memberStart = input.offset
         func damaged(_ reason: String) -> SindriError {
             SindriError(.archiveCorrupt, "\(name): gzip member at byte \(memberStart) is damaged: \(reason)", path: name)
         }
@@ -243,12 +196,9 @@ final class ArchiveInflater {
         }
         var remaining = member.length
         while remaining > 0 {
-            compact()
-            try fill(minimum: 1)
-            let available = buffer.count - start
-            guard available > 0 else { throw damaged("the archive ends inside it") }
-            let count = min(available, remaining, 1 << 20)
-            let piece = Array(buffer[start..<(start + count)])
+            try input.fill(minimum: 1)
+            let count = min(input.availableCount, remaining, 1 << 20)
+            guard count > 0, let piece = try input.take(count) else { throw damaged("the archive ends inside it") }
             if member.isData { _ = try await hashing.submit { _ in digest.update(piece) } }
             // Fed 64 KiB at a time, each piece's output handed on before the next (bounded memory).
             var offset = 0
@@ -265,7 +215,6 @@ final class ArchiveInflater {
                 for output in outputs { try await sink(output) }
                 offset = end
             }
-            start += count
             remaining -= count
             try Interruption.checkpoint()
         }
@@ -278,46 +227,6 @@ final class ArchiveInflater {
             throw damaged("its header's sizes do not match its contents")
         }
         summary.gzipMembers += 1
-    }
-
-    /// Recognizes the member at `offset`: a stored member (the manifest's) or a block member.
-    private func frame(at offset: Int, first: Bool) -> Framing {
-        buffer.withUnsafeBytes { raw -> Framing in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[offset...])
-            if let header = BlockMemberHeader.parse(bytes) {
-                guard header.compressedLength <= Self.maximumMember * 2, header.uncompressedLength <= Self.maximumMember else { return .foreign }
-                return .member(length: header.compressedLength, uncompressed: header.uncompressedLength,
-                               isData: header.kind == .data, isTrailer: header.kind == .trailer)
-            }
-            guard first else { return .foreign }
-            return Self.storedMember(bytes)
-        }
-    }
-
-    /// The length of a gzip member made only of byte-aligned stored deflate blocks (our manifest member).
-    ///
-    /// Its decoded size is the sum of the stored blocks, never the trailer's ISIZE, which a
-    /// damaged or hostile member can set to 4 GiB and make us allocate that much; libdeflate
-    /// still checks ISIZE against what it decoded.
-    static func storedMember(_ bytes: UnsafeRawBufferPointer) -> Framing {
-        guard bytes.count >= 10 else { return .needMore }
-        guard bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8, bytes[3] == 0 else { return .foreign }
-        var position = 10
-        var stored = 0
-        while true {
-            guard bytes.count >= position + 5 else { return .needMore }
-            let header = bytes[position]
-            guard header <= 1 else { return .foreign }
-            let length = Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8
-            let inverse = Int(bytes[position + 3]) | Int(bytes[position + 4]) << 8
-            guard length == (~inverse & 0xFFFF) else { return .foreign }
-            position += 5 + length
-            stored += length
-            if position > maximumMember { return .foreign }
-            if header == 1 { break }
-        }
-        guard bytes.count >= position + 8 else { return .needMore }
-        return .member(length: position + 8, uncompressed: stored, isData: false, isTrailer: false)
     }
 }
 
