@@ -19,9 +19,13 @@ private struct JobFailure: Error, Equatable { let index: Int }
 
 @Suite("bounded pipeline: N in flight, ordered outputs, serial queues, failures and stops")
 struct BoundedPipelineTests {
+    // The jobs run on the engine's worker threads, not the global pool: end-to-end tests in the
+    // same process park the cooperative threads while they wait for the binary they run.
+    static let executors: [any TaskExecutor] = BlockingExecutor.workers
+
     @Test("outputs come back in submission order and never more than `width` jobs run at once", arguments: [1, 3, 8])
     func orderAndBound(width: Int) async throws {
-        let pipeline = BoundedPipeline<Int>(width: width)
+        let pipeline = BoundedPipeline<Int>(width: width, executors: Self.executors)
         let running = Concurrency()
         var outputs: [Int] = []
         for index in 0..<64 {
@@ -44,7 +48,7 @@ struct BoundedPipelineTests {
     @Test("a job's slot is used by no other job in flight")
     func slotsAreExclusive() async throws {
         let width = 4
-        let pipeline = BoundedPipeline<Bool>(width: width)
+        let pipeline = BoundedPipeline<Bool>(width: width, executors: Self.executors)
         let busy = Shared<[Bool]>(Array(repeating: false, count: width))
         var allExclusive = true
         for _ in 0..<100 {
@@ -83,7 +87,7 @@ struct BoundedPipelineTests {
 
     @Test("the first failure in order is the one thrown; a serial queue fails every job after it")
     func failures() async throws {
-        let parallel = BoundedPipeline<Int>(width: 4)
+        let parallel = BoundedPipeline<Int>(width: 4, executors: Self.executors)
         await #expect(throws: JobFailure(index: 2)) {
             for index in 0..<10 {
                 _ = try await parallel.submit { _ in
@@ -95,7 +99,7 @@ struct BoundedPipelineTests {
         }
         await parallel.cancel()
 
-        let serial = BoundedPipeline<Void>(width: 8, order: .serial)
+        let serial = BoundedPipeline<Void>(width: 8, order: .serial, executor: BlockingExecutor.workers[1])
         let ran = Shared<[Int]>([])
         for index in 0..<6 {
             serial.start { _ in
@@ -109,7 +113,7 @@ struct BoundedPipelineTests {
 
     @Test("cancel drops the jobs not started and returns only when none runs")
     func cancelWaits() async throws {
-        let pipeline = BoundedPipeline<Void>(width: 2, order: .serial)
+        let pipeline = BoundedPipeline<Void>(width: 2, order: .serial, executor: BlockingExecutor.workers[0])
         let started = Shared(0)
         let finished = Shared(0)
         for _ in 0..<2 {
@@ -132,7 +136,7 @@ struct BoundedPipelineTests {
     @Test("cancelling the caller's task stops the wait and the jobs in flight")
     func callerCancellation() async throws {
         let task = Task {
-            let pipeline = BoundedPipeline<Int>(width: 2)
+            let pipeline = BoundedPipeline<Int>(width: 2, executors: Self.executors)
             var taken = 0
             for index in 0..<1_000_000 {
                 if try await pipeline.submit({ _ in usleep(1_000); return index }) != nil { taken += 1 }
