@@ -1,5 +1,6 @@
 import Foundation
 @testable import SindriBackup
+@testable import SindriSystem
 import Synchronization
 import Testing
 #if canImport(Glibc)

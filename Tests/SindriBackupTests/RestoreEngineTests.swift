@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 @testable import SindriBackup
+@testable import SindriSystem
+import SindriJournal
 import SindriArchive
 import Testing
 #if canImport(Glibc)

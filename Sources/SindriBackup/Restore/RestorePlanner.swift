@@ -3,6 +3,7 @@ import Crypto
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// What the home holds at a path, looked up without following any symlink.
