@@ -208,7 +208,11 @@ private struct LaneWorker: Sendable {
         lane.descriptor = -1
         var closed = false
         defer { if !closed { close(fd) } }
-        if ownerIsRoot { _ = fchown(fd, member.uid, member.gid) }
+        // As root the owner is the archived one; a file that cannot get it would land in the home
+        // owned by root, so that is a failure (GNU tar reports it too).
+        if ownerIsRoot, fchown(fd, member.uid, member.gid) != 0 {
+            throw Syscalls.Failure(operation: "fchown", errno: sindri_errno())
+        }
         let mode = mode_t(member.mode)
         if mode & ~creationMask != mode || mode & 0o7000 != 0 {
             guard fchmod(fd, mode) == 0 else { throw Syscalls.Failure(operation: "fchmod", errno: sindri_errno()) }
@@ -218,6 +222,8 @@ private struct LaneWorker: Sendable {
         // Large files start their writeback now so disk writes overlap inflating; for small
         // files one call each costs more (measured: +2.5 s of system time on 48k files)
         // than the single syncfs at commit.
+        // A hint only (sync_file_range): the commit's syncfs is what makes the data durable, and
+        // its result is checked, so a refused hint changes nothing.
         if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
         closed = true  // close(2) releases the descriptor even when it reports an error
         try Syscalls.closeChecked(fd)
