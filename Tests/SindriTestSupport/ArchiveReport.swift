@@ -100,7 +100,7 @@ package struct ArchiveReport: Decodable {
         with tarfile.open(path, 'r:gz') as t:
             for m in t:
                 names.append(m.name)
-                if m.name.startswith('.backup-'):
+                if m.name.startswith('.backup-') or m.name == '.sindri/backup-index.jsonl':
                     continue
                 if m.isreg():
                     regular += 1
