@@ -89,8 +89,16 @@ let package = Package(
         ),
         .executableTarget(name: "sindri-workspace", dependencies: ["SindriSynthetic"]),
 
-        .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs"]),
-        .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive"]),
+        // Helpers every test target shares: temporary folders, running tools and the built `sindri`,
+        // the fixture homes, tree snapshots and SHA256. Each test target re-exports it from
+        // TestSupportExports.swift.
+        .target(
+            name: "SindriTestSupport",
+            dependencies: ["SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/SindriTestSupport"
+        ),
+        .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs", "SindriTestSupport"]),
+        .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive", "SindriTestSupport"]),
         .testTarget(
             name: "SindriAgeTests",
             dependencies: ["SindriAge", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -99,13 +107,15 @@ let package = Package(
         .testTarget(
             name: "SindriBackupTests",
             dependencies: [
-                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic", "SindriAge",
+                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic", "SindriAge", "SindriTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "SindriEndToEndTests",
-            dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting"]
+            dependencies: [
+                "SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting", "SindriTestSupport",
+            ]
         ),
         .testTarget(
             name: "SindriRemoteTests",

@@ -1,10 +1,13 @@
 import Foundation
 import SindriSynthetic
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Helpers shared by the synthetic-workspace tests: temporary directories, shell commands and tree listings.
-enum SyntheticTestSupport {
+package enum SyntheticTestSupport {
     /// Creates an empty temporary directory and returns its path; callers remove it with `removeDirectory`.
-    static func makeTemporaryDirectory() throws -> String {
+    package static func makeTemporaryDirectory() throws -> String {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("sindri-synthetic-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -12,12 +15,12 @@ enum SyntheticTestSupport {
     }
 
     /// Removes a directory created by `makeTemporaryDirectory`.
-    static func removeDirectory(_ path: String) {
+    package static func removeDirectory(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
 
     /// Generates `spec` into a fresh temporary directory, runs `body`, then removes the directory.
-    static func withWorkspace<Result>(
+    package static func withWorkspace<Result>(
         _ spec: WorkspaceSpec, _ body: (GeneratedWorkspace) throws -> Result
     ) throws -> Result {
         let parent = try makeTemporaryDirectory()
@@ -28,7 +31,7 @@ enum SyntheticTestSupport {
 
     /// Runs `command` with `/bin/sh -c` in `directory` and returns its standard output.
     /// - Throws: `SyntheticCommandFailure` when the command exits with a non-zero status.
-    static func shell(_ command: String, in directory: String) throws -> String {
+    package static func shell(_ command: String, in directory: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -46,7 +49,7 @@ enum SyntheticTestSupport {
 
     /// Every entry under `root` as `path|type|mode|size|mtime(ns)|link target|sha256`, sorted; the fingerprint
     /// the determinism tests compare.
-    static func listing(of root: String) throws -> [String] {
+    package static func listing(of root: String) throws -> [String] {
         // Directory sizes are left out: they depend on the filesystem's block packing, not on the generator.
         let metadata = try shell(
             "{ find . -mindepth 1 -type d -printf '%P|%y|%m|%T@\\n'; "
@@ -57,13 +60,13 @@ enum SyntheticTestSupport {
     }
 
     /// Relative paths of entries of `type` (`f`, `d` or `l`, as in `find -type`) under `root`.
-    static func paths(in root: String, type: String) throws -> [String] {
+    package static func paths(in root: String, type: String) throws -> [String] {
         try shell("find . -mindepth 1 -type \(type) -printf '%P\\n' | LC_ALL=C sort", in: root)
             .split(separator: "\n").map(String.init)
     }
 
     /// Bytes of `gzip -6` output for the concatenation of `files` (paths relative to `root`).
-    static func gzipRatio(of files: [String], in root: String) throws -> (input: Int, ratio: Double) {
+    package static func gzipRatio(of files: [String], in root: String) throws -> (input: Int, ratio: Double) {
         let list = try makeTemporaryDirectory()
         defer { removeDirectory(list) }
         let listFile = list + "/files"
@@ -77,7 +80,7 @@ enum SyntheticTestSupport {
 
     /// Whether `path` matches `pattern`, where `*` matches within one path component and `**/` any number of
     /// leading directories.
-    static func matches(_ path: String, pattern: String) -> Bool {
+    package static func matches(_ path: String, pattern: String) -> Bool {
         var expression = "^"
         var characters = pattern[...]
         while let character = characters.popFirst() {
@@ -105,8 +108,8 @@ enum SyntheticTestSupport {
 }
 
 /// A helper shell command failed.
-struct SyntheticCommandFailure: Error, CustomStringConvertible {
-    let command: String
-    let status: Int32
-    var description: String { "command failed with status \(status): \(command)" }
+package struct SyntheticCommandFailure: Error, CustomStringConvertible {
+    package let command: String
+    package let status: Int32
+    package var description: String { "command failed with status \(status): \(command)" }
 }

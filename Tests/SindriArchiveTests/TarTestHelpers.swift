@@ -7,61 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// A temporary directory removed when the test is done with it.
-final class TarTemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("sindri-tar-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// The outcome of running an external tool.
-struct TarToolResult {
-    var status: Int32
-    var standardOutput: [UInt8]
-    var standardError: [UInt8]
-    var standardErrorText: String { String(decoding: standardError, as: UTF8.self) }
-    var standardOutputText: String { String(decoding: standardOutput, as: UTF8.self) }
-}
-
-/// Runs `arguments[0]` (looked up in PATH) with output captured in files (no pipe deadlocks),
-/// in the C.UTF-8 locale and the UTC time zone so listings are predictable.
-func runTarTool(_ arguments: [String], in directory: TarTemporaryDirectory) throws -> TarToolResult {
-    let id = UUID().uuidString
-    let outputPath = directory.path("stdout-\(id)")
-    let errorPath = directory.path("stderr-\(id)")
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["LC_ALL"] = "C.UTF-8"
-    environment["TZ"] = "UTC"
-    environment["PYTHONWARNINGS"] = "default"
-    process.environment = environment
-    process.standardOutput = output
-    process.standardError = error
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try output.close()
-    try error.close()
-    return TarToolResult(
-        status: process.terminationStatus,
-        standardOutput: Array(try Data(contentsOf: URL(fileURLWithPath: outputPath))),
-        standardError: Array(try Data(contentsOf: URL(fileURLWithPath: errorPath)))
-    )
-}
-
 /// What `TarReader` reported, with content slices merged per member so that chunking does not
 /// change the record.
 enum TarRecordedEvent: Hashable, CustomStringConvertible {
