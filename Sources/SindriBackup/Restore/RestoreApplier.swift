@@ -394,7 +394,7 @@ actor RestoreApplier {
         let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
         defer { close(currentFD) }
         let info = try Syscalls.fileStatus(currentFD)
-        guard info.isRegular else {
+        guard ((info.st_mode & S_IFMT) == S_IFREG) else {
             throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned (no longer a file)", path: PathBytes.display(path))
         }
         var current: [UInt8] = []

@@ -90,7 +90,7 @@ public struct RestoreManager: Sendable {
             }
             // Through the descriptor the lock opened, and only while `.sindri` is still that
             // directory: never by name (see `ToolState`).
-            if let toolTimes, toolTimes.isDirectory, let tool = lock?.toolDescriptor,
+            if let toolTimes, ((toolTimes.st_mode & S_IFMT) == S_IFDIR), let tool = lock?.toolDescriptor,
                let opened = try? Syscalls.fileStatus(tool), EntryIdentity(opened) == EntryIdentity(toolTimes) {
                 var times = [toolTimes.st_atim, toolTimes.st_mtim]
                 CleanupLog.check(futimens(tool, &times), "could not set \(TOOL_STATE_DIRECTORY)'s modification time back")
@@ -99,7 +99,7 @@ public struct RestoreManager: Sendable {
             // removing this run's files in them changed their times.
             if let tool = lock?.toolDescriptor {
                 for (name, times) in zip(toolSubdirectories, subdirectoryTimes) {
-                    guard let times, times.isDirectory,
+                    guard let times, ((times.st_mode & S_IFMT) == S_IFDIR),
                           let sub = try? Syscalls.openAt(tool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
                     if let opened = try? Syscalls.fileStatus(sub), EntryIdentity(opened) == EntryIdentity(times) {
                         var values = [times.st_atim, times.st_mtim]

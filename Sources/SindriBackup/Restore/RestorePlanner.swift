@@ -319,7 +319,7 @@ struct DirectoryCache {
         let name = MemberPath.name(path)
         guard let info = try? withCPath(name, { try Syscalls.lstatAt(fd, $0) }) else { return (.missing, nil) }
         let identity = EntryIdentity(info)
-        switch info.fileType {
+        switch (info.st_mode & S_IFMT) {
         case S_IFDIR: return (.directory, identity)
         case S_IFREG: return (.regular(size: UInt64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), identity)
         case S_IFLNK:

@@ -245,7 +245,7 @@ private final class SnapshotExtractor {
             let parentFD = try parent(of: path)
             try withCPath(MemberPath.name(path)) { name in
                 if let info = try? Syscalls.lstatAt(parentFD, name) {
-                    guard info.isDirectory else {
+                    guard ((info.st_mode & S_IFMT) == S_IFDIR) else {
                         throw SindriError(.rollbackFailed, "cannot restore directory \(PathBytes.display(path)): something else is in its place")
                     }
                 } else {
@@ -365,8 +365,8 @@ private struct SnapshotTreeWriter {
 
     mutating func write(parent: Int32, name: [UInt8], path: [UInt8], info: stat) async throws {
         var entry = TarEntry(path: path, kind: .regular, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid),
-                             gid: UInt32(info.st_gid), modificationTime: info.modificationSeconds)
-        switch info.fileType {
+                             gid: UInt32(info.st_gid), modificationTime: Int64(info.st_mtim.tv_sec))
+        switch (info.st_mode & S_IFMT) {
         case S_IFLNK:
             entry.kind = .symbolicLink
             entry.linkTarget = try withCPath(name) { try Syscalls.readLinkAt(parent, $0) }
@@ -378,7 +378,7 @@ private struct SnapshotTreeWriter {
             let file = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
             defer { close(file) }
             let opened = try Syscalls.fileStatus(file)
-            guard opened.isRegular else { return }
+            guard ((opened.st_mode & S_IFMT) == S_IFREG) else { return }
             if opened.st_nlink > 1 {
                 let key = EntryIdentity(opened)
                 if let first = linked[key] {
