@@ -1,7 +1,9 @@
 import Foundation
 import SindriArchive
 import SindriCodecs
+#if ObjectStorage
 import SindriRemote
+#endif
 import SindriSystem
 
 /// One backup found at a location by `sindri backups`.
@@ -21,6 +23,7 @@ public enum BackupCatalog {
     ///
     /// - Throws: `SindriError` `.invalidArgument` for a missing directory or bucket.
     public static func list(_ location: String, access: RemoteAccess = RemoteAccess()) async throws -> [CatalogEntry] {
+        #if ObjectStorage
         if location.lowercased().hasPrefix("s3://") {
             let prefix: S3Location
             do {
@@ -30,6 +33,7 @@ public enum BackupCatalog {
             }
             return try await s3(client: try access.s3Client(), prefix: prefix)
         }
+        #endif
         return try await local(directory: location)
     }
 
@@ -97,6 +101,7 @@ public enum BackupCatalog {
         }
     }
 
+    #if ObjectStorage
     /// The backups under `prefix` (objects ending in `.tar.gz`/`.tgz` directly in it): one
     /// listing, then one ranged GET of each archive's head, a few at a time.
     public static func s3(client: S3Client, prefix: S3Location) async throws -> [CatalogEntry] {
@@ -143,6 +148,7 @@ public enum BackupCatalog {
         }
         return sorted(entries)
     }
+    #endif
 
     /// Newest first by `created_at` (RFC 3339 strings in UTC sort as times); archives without a
     /// manifest last, by name.

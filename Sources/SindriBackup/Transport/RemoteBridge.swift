@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Dispatch
 import Foundation
 import SindriRemote
@@ -54,3 +56,4 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
         return try result!.get()
     }
 }
+#endif

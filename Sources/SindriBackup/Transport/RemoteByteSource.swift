@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Crypto
 import Foundation
 import SindriRemote
@@ -213,3 +215,4 @@ final class RemoteByteSource: ArchiveByteSource, @unchecked Sendable {
         buffer = try Self.wrap { try await stream.next() } ?? []
     }
 }
+#endif

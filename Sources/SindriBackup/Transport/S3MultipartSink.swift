@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Crypto
 import Foundation
 import SindriRemote
@@ -277,3 +279,4 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         }
     }
 }
+#endif
