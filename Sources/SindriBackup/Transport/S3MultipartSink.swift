@@ -164,7 +164,7 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         try Interruption.checkpoint()
         if uploadId == nil {
             let client = self.client, location = self.object
-            uploadId = try RemoteBridge.wait { try await client.createMultipartUpload(location) }
+            uploadId = try RemoteBridge.wait(stoppable: true) { try await client.createMultipartUpload(location) }
         }
         while inFlight.count >= maxInFlight { try collectOldest() }
         let number = nextPartNumber
@@ -178,7 +178,9 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
     private func collectOldest() throws {
         let task = inFlight.removeFirst()
         do {
-            etags.append(try RemoteBridge.wait { try await task.value })
+            etags.append(try RemoteBridge.wait(stoppable: true) {
+                try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            })
         } catch {
             throw RemoteBridge.engineError(error)
         }
@@ -210,7 +212,7 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
             }
             while !inFlight.isEmpty { try collectOldest() }
             let id = uploadId!, first = firstPart
-            etags.append((1, try RemoteBridge.wait { try await client.uploadPart(location, uploadId: id, number: 1, body: first) }))
+            etags.append((1, try RemoteBridge.wait(stoppable: true) { try await client.uploadPart(location, uploadId: id, number: 1, body: first) }))
             let parts = etags, conditional = automaticName
             try RemoteBridge.wait {
                 try await client.deleteObject(sidecar)
