@@ -6,6 +6,10 @@ import Foundation
 enum RemoteCLI {
     static let binary: String = S3TestServer.repositoryRoot.appendingPathComponent(".build/debug/sindri").path
 
+    /// The part size the tests give the debug binary (`SINDRI_TEST_S3_PART_SIZE`): S3's
+    /// smallest, so that archives of a few MiB span several parts.
+    static let partSize = 5 << 20
+
     struct Output {
         let status: Int32
         let stdout: String
