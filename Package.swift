@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SindriRemoteTests",
-            dependencies: ["SindriRemote"],
+            dependencies: ["SindriRemote", "SindriTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]
