@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SindriRemoteTests",
-            dependencies: ["SindriRemote"],
+            dependencies: ["SindriRemote", "SindriTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -266,7 +266,10 @@ public final class S3Client: Sendable {
                                                 status: status, code: code))
         }
         let region = headers.first(name: "x-amz-bucket-region") ?? S3XML.first("Region", in: xml)
-        if status == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException",
+        // A HEAD has no body: AWS answers it 301 or 400 with only the bucket's region in
+        // x-amz-bucket-region.
+        let bodyless = method == "HEAD" && code == nil && (status == 400 || status == 301)
+        if status == 301 || bodyless || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException",
            let region, region != configuration.region {
             return RemoteError(.wrongRegion, "bucket \(location.bucket) is in region \(region), not \(configuration.region): set AWS_REGION=\(region)",
                                status: status, code: code)

@@ -121,7 +121,8 @@ final class RemoteByteSource: ArchiveByteSource, @unchecked Sendable {
 
     private static func wrap<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
         do {
-            return try RemoteBridge.wait(operation)
+            // Reads change nothing: a stop request may cut them short.
+            return try RemoteBridge.wait(stoppable: true, operation)
         } catch {
             throw RemoteBridge.engineError(error)
         }
