@@ -62,7 +62,11 @@ struct ChainScanner {
             let name = source.name
             let scanner = ArchiveScanner(staging: staging, availableBytes: availableBytes, force: force)
             scanner.stagingSuffix = "-c\(links.count)"
-            scanner.stagedPaths = taken[base.checksum] ?? []
+            if staging != nil {
+                // A restore: the base's index and the files newer links replaced are checked, not used.
+                scanner.stagedPaths = taken[base.checksum] ?? []
+                scanner.decodesIndex = false
+            }
             scanner.progress = progress
             let scanned = try await scanner.scan(source)
             // Found by its manifest's checksum, which the scan just checked against its data.

@@ -87,6 +87,11 @@ final class ArchiveScanner {
     /// hashed and checked against the checksum list, but the newest index takes their content
     /// from a newer archive (or they were deleted), so writing them would only be undone.
     var stagedPaths: Set<[UInt8]>?
+    /// False: the index member is hashed and checked, not decoded (see `IndexMemberCollector`).
+    var decodesIndex: Bool {
+        get { index.decodes }
+        set { index.decodes = newValue }
+    }
 
     /// Called once per inflated gzip member (after the manifest) with the file content read so far.
     var progress: (@Sendable (RestoreProgress) -> Void)?
