@@ -76,7 +76,7 @@ struct ListCommand: AsyncParsableCommand {
                 reporter.writeText(Self.streamedSummary(listing.summary), to: STDOUT_FILENO)
             }
             if let manifest = listing.manifest, manifest.isIncremental, path != "-", !reporter.json, !reporter.quiet {
-                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources) }
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, access: remoteAccess.remote) }
                 reporter.writeText(Self.chainText(links), to: STDOUT_FILENO)
             }
             reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))

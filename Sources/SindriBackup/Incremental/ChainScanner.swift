@@ -42,14 +42,16 @@ struct ChainScanner {
         var links = [Link(name: newestName, scanned: newest)]
         var seen: Set<String> = [newest.manifest.checksum.value]
         var directories = sources.directories
-        if newestName != "-" { directories.append(URL(fileURLWithPath: newestName).deletingLastPathComponent().path) }
+        if newestName != "-" { directories.append(BaseFinder.container(of: newestName)) }
+        // Bases are looked up in local directories and S3 prefixes alike.
+        let finder = BaseFinder(access: access.remote)
         while let base = links.last!.scanned.manifest.base {
             try Interruption.checkpoint()
             let child = links.last!.name
             guard links.count < Self.maximumLength, seen.insert(base.checksum).inserted else {
                 throw SindriError(.verificationFailed, "\(child): the chain of bases loops back on itself at \(base.fileName)", path: child)
             }
-            guard let path = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+            guard let path = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories) else {
                 let places = directories.isEmpty ? "" : " in \(directories.joined(separator: ", "))"
                 throw SindriError(.verificationFailed, "\(child) needs its base \(base.fileName) (created \(base.createdAt), checksum \(base.checksum.prefix(12))...), which was not found\(places); name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
             }
