@@ -48,7 +48,7 @@ struct S3IncrementalTests {
     static func backup(_ home: String, to target: String, server: S3TestServer, client: S3Client, prefix: String,
                        extra: [String] = ["--incremental"]) async throws -> (key: String, output: RemoteCLI.Output) {
         let before = Set(try await client.listObjects(bucket: server.bucket, prefix: prefix).map(\.key))
-        let output = try RemoteCLI.run(["backup", "-p", "standard", "--home", home, "-o", target, "--progress", "never"] + extra, server: server)
+        let output = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", target, "--progress", "never"] + extra, server: server)
         #expect(output.status == 0, "\(output.stderr)")
         let made = Set(try await client.listObjects(bucket: server.bucket, prefix: prefix).map(\.key)).subtracting(before)
             .filter { $0.hasSuffix(".tar.gz") }
