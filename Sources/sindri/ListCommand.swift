@@ -79,7 +79,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             var summary = listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started)
             if let manifest = listing.manifest, manifest.isIncremental, path != "-", reporter.json || !reporter.quiet {
-                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources) }
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, access: remoteAccess.remote) }
                 if reporter.json {
                     summary = Self.withChain(summary, links)
                 } else {

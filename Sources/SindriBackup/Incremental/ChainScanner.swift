@@ -48,14 +48,16 @@ struct ChainScanner {
             if let archive = entry.archive { taken[archive, default: []].insert(entry.path) }
         }
         var directories = sources.directories
-        if newestName != "-" { directories.append(URL(fileURLWithPath: newestName).deletingLastPathComponent().path) }
+        if newestName != "-" { directories.append(BaseFinder.container(of: newestName)) }
+        // Bases are looked up in local directories and S3 prefixes alike.
+        let finder = BaseFinder(access: access.remote)
         while let base = links.last!.scanned.manifest.base {
             try Interruption.checkpoint()
             let child = links.last!.name
             guard links.count < Self.maximumLength, seen.insert(base.checksum).inserted else {
                 throw SindriError(.verificationFailed, "\(child): the chain of bases loops back on itself at \(base.fileName)", path: child)
             }
-            guard let path = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+            guard let path = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories) else {
                 throw Self.missing(base, child: child, directories: directories)
             }
             let source = try ArchiveSources.open(path, access: access)
