@@ -9,8 +9,8 @@ import Glibc
 /// completely (the same scan as any restore, staging contents into the one staging area), and
 /// turns the chain into one validated archive: the tree of the newest index, each file taken
 /// from the newest archive that holds it. A base stages only the files the newest index takes
-/// from it; its other files are checked like every member but never written. Planner, snapshot, journal and applier then run once,
-/// on that one archive, as for a full backup.
+/// from it; its other files are checked like every member but never written. Planner,
+/// snapshot, journal and applier then run once, on that one archive, as for a full backup.
 ///
 /// Blocking: runs on the restore's thread (`BlockingExecutor`).
 struct ChainScanner {
