@@ -61,6 +61,7 @@ struct ListCommand: AsyncParsableCommand {
             var access = remoteAccess
             access.decryption = try decryption.keys(archive: path, warn: { reporter.warning($0) })
             let lister = ArchiveLister(path: path, access: access)
+            let keys = access.decryption
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in
@@ -76,7 +77,7 @@ struct ListCommand: AsyncParsableCommand {
                 reporter.writeText(Self.streamedSummary(listing.summary), to: STDOUT_FILENO)
             }
             if let manifest = listing.manifest, manifest.isIncremental, path != "-", !reporter.json, !reporter.quiet {
-                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources) }
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, keys: keys) }
                 reporter.writeText(Self.chainText(links), to: STDOUT_FILENO)
             }
             reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))

@@ -22,15 +22,27 @@ extension ArchiveBuilder {
             // as the place bases are found in is not built yet.
             throw SindriError(.invalidArgument, "incremental backups to S3 are not supported yet: write the incremental to a local directory (sindri backup --incremental -o DIR/), then copy it")
         }
+        let keys = options.keys
         if let named = options.base {
-            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named) }, nil)
+            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named, keys: keys) }, nil)
         }
         let profile = config.profile
-        guard let found = try await BlockingExecutor.shared.run({ BackupLocator.newestBase(in: directory, source: source, profile: profile) }) else {
-            return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(directory): making a full backup")
+        let (newest, locked) = try await BlockingExecutor.shared.run {
+            BackupLocator.newestBase(in: directory, source: source, profile: profile, keys: keys)
+        }
+        // An encrypted archive newer than the base found may be the true base: making the
+        // incremental against an older one (or a full backup) without a word would surprise.
+        if let first = locked.first(where: \.needsKey) {
+            let option = first.needsPassphrase ? "the passphrase (--passphrase-file FILE or SINDRI_PASSPHRASE_FILE)" : "--identity FILE (or SINDRI_IDENTITY_FILE)"
+            throw SindriError(.invalidArgument, "\(first.path) is encrypted and may be the newest base: give \(option) so --incremental can read its index, or name the base with --base ARCHIVE", path: first.path)
+        }
+        let unopened = locked.isEmpty ? "" : " (\(locked.count) newer encrypted archive(s) there cannot be opened with the keys given)"
+        guard let found = newest else {
+            return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(directory)\(unopened): making a full backup")
         }
         do {
-            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(found.path) }, nil)
+            let base = try await BlockingExecutor.shared.run { try BaseArchiveReader.read(found.path, keys: keys) }
+            return (base, locked.isEmpty ? nil : "the base is \(found.path)\(unopened)")
         } catch let error as SindriError {
             return (nil, "the newest backup \(found.path) cannot be a base (\(error.message)): making a full backup")
         }

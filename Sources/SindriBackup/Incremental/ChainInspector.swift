@@ -17,17 +17,21 @@ public enum ChainInspector {
     /// The links of the chain ending at `path`, oldest first.
     ///
     /// - Throws: `SindriError` naming a base that cannot be found or read.
-    public static func describe(_ path: String, sources: ChainSources = ChainSources()) throws -> [ChainLinkDescription] {
-        var newestFirst: [BaseArchive] = [try BaseArchiveReader.read(path)]
+    /// Encrypted links are read with `keys`.
+    public static func describe(
+        _ path: String, sources: ChainSources = ChainSources(), keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()
+    ) throws -> [ChainLinkDescription] {
+        var newestFirst: [BaseArchive] = [try BaseArchiveReader.read(path, keys: keys)]
         let directories = sources.directories + [URL(fileURLWithPath: path).deletingLastPathComponent().path]
         var seen: Set<String> = [newestFirst[0].manifest.checksum.value]
         while let base = newestFirst.last!.manifest.base {
             try Interruption.checkpoint()
             guard seen.insert(base.checksum).inserted, newestFirst.count < ChainScanner.maximumLength else { break }
-            guard let found = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+            guard let found = BackupLocator.find(
+                checksum: base.checksum, candidates: sources.archives, directories: directories, keys: keys, preferredName: base.fileName) else {
                 throw SindriError(.verificationFailed, "\(newestFirst.last!.path) needs its base \(base.fileName) (created \(base.createdAt)), which was not found; name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
             }
-            newestFirst.append(try BaseArchiveReader.read(found))
+            newestFirst.append(try BaseArchiveReader.read(found, keys: keys))
         }
         let links = Array(newestFirst.reversed())
         var previous: [BackupIndexEntry]?

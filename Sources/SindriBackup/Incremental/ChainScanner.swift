@@ -49,7 +49,9 @@ struct ChainScanner {
             guard links.count < Self.maximumLength, seen.insert(base.checksum).inserted else {
                 throw SindriError(.verificationFailed, "\(child): the chain of bases loops back on itself at \(base.fileName)", path: child)
             }
-            guard let path = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+            guard let path = BackupLocator.find(
+                checksum: base.checksum, candidates: sources.archives, directories: directories, keys: access.decryption,
+                preferredName: base.fileName) else {
                 let places = directories.isEmpty ? "" : " in \(directories.joined(separator: ", "))"
                 throw SindriError(.verificationFailed, "\(child) needs its base \(base.fileName) (created \(base.createdAt), checksum \(base.checksum.prefix(12))...), which was not found\(places); name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
             }
