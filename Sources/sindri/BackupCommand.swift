@@ -141,11 +141,15 @@ struct BackupCommand: AsyncParsableCommand {
         let status: ExitStatus = preview.walk.warnings.isEmpty ? .success : .completedWithWarnings
         let walk = preview.walk
         let target = preview.archivePath ?? "standard output"
-        reporter.summary(
-            preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue),
-            text: "Dry run: would archive \(ProgressFormat.count(walk.regularFileCount, "file")), \(ByteCount.format(walk.regularFileBytes)) "
-                + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
-                + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
+        var event = preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue)
+        var text = "Dry run: would archive \(ProgressFormat.count(walk.regularFileCount, "file")), \(ByteCount.format(walk.regularFileBytes)) "
+            + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
+        if let incremental = preview.incremental {
+            if let note = incremental.note { reporter.note("sindri: \(note)") }
+            event = Self.incrementalSummary(event, incremental)
+            if incremental.base != nil { text = Self.incrementalText(incremental, home: home, profile: builder.config.profile, target: target) }
+        }
+        reporter.summary(event, text: text + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
         return status
     }
 

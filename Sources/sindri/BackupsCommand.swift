@@ -75,6 +75,7 @@ struct BackupsCommand: AsyncParsableCommand {
                     if let base = manifest.base {
                         object["base"] = .string(base.fileName)
                         object["base_present"] = .bool(chains.hasBase(entry))
+                        object.merge(chains.dependency(entry)) { $1 }
                     }
                 }
                 if let error = entry.error { object["error"] = .string(error) }
@@ -128,20 +129,48 @@ struct ChainDescription {
         return byChecksum[base.checksum] != nil
     }
 
-    /// `<- BASE; chain starts at FULL` for an incremental (a missing link is marked), nil for a full.
-    func describe(_ entry: CatalogEntry) -> String? {
+    /// The archives an incremental depends on, from its base back to the full backup its chain
+    /// starts from; `missing` names the first base that is not among them.
+    struct Dependency {
+        var links: [CatalogEntry] = []
+        var full: CatalogEntry?
+        var missing: BackupBase?
+    }
+
+    func resolve(_ entry: CatalogEntry) -> Dependency? {
         guard let base = entry.manifest?.base else { return nil }
-        var chainStart = "?"
+        var dependency = Dependency()
         var cursor: BackupBase? = base
-        var hops = 0
         // Bounded: a forged manifest could make a cycle.
-        while let link = cursor, hops < 10_000 {
-            guard let parent = byChecksum[link.checksum] else { chainStart = "\(link.fileName) (missing)"; break }
-            hops += 1
-            if parent.manifest?.base == nil { chainStart = (parent.location as NSString).lastPathComponent; break }
+        while let link = cursor, dependency.links.count < 10_000 {
+            guard let parent = byChecksum[link.checksum] else { dependency.missing = link; break }
+            dependency.links.append(parent)
+            if parent.manifest?.base == nil { dependency.full = parent; break }
             cursor = parent.manifest?.base
         }
+        return dependency
+    }
+
+    /// `<- BASE; chain starts at FULL` for an incremental (a missing link is marked), nil for a full.
+    func describe(_ entry: CatalogEntry) -> String? {
+        guard let base = entry.manifest?.base, let dependency = resolve(entry) else { return nil }
+        let chainStart = dependency.full.map { ($0.location as NSString).lastPathComponent }
+            ?? dependency.missing.map { "\($0.fileName) (missing)" } ?? "?"
         let present = byChecksum[base.checksum] == nil ? " (missing)" : ""
         return "<- \(base.fileName)\(present); chain starts at \(chainStart)"
+    }
+
+    /// The `--json` fields of an incremental: `full` (the location of the full backup its chain
+    /// starts from, null when a link is missing), `depends_on` (the locations it needs, newest
+    /// first, the full last) and `missing_base` (the file name of the first base not found).
+    func dependency(_ entry: CatalogEntry) -> [String: JSONValue] {
+        guard let dependency = resolve(entry) else { return [:] }
+        var object: [String: JSONValue] = [
+            "full": dependency.full.map { .string($0.location) } ?? .null,
+            "depends_on": .array(dependency.links.map { .string($0.location) }),
+            "chain_complete": .bool(dependency.full != nil),
+        ]
+        if let missing = dependency.missing { object["missing_base"] = .string(missing.fileName) }
+        return object
     }
 }

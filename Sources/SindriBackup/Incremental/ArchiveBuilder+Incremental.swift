@@ -17,10 +17,8 @@ extension ArchiveBuilder {
             throw SindriError(.invalidArgument, "an incremental backup cannot be written to standard output: its base is found by the archive's checksum, which a stream does not record; use --output DIR")
         case .directory(let path): directory = path
         case .file(let path): directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        case .s3:
-            // Bases are read from local files (their index member, by descriptor); an S3 prefix
-            // as the place bases are found in is not built yet.
-            throw SindriError(.invalidArgument, "incremental backups to S3 are not supported yet: write the incremental to a local directory (sindri backup --incremental -o DIR/), then copy it")
+        case .s3(let argument, let remote):
+            return try await s3Base(output: argument, remote: remote, named: options.base, source: source, keys: options.keys)
         }
         let keys = options.keys
         if let named = options.base {
@@ -45,6 +43,28 @@ extension ArchiveBuilder {
             return (base, locked.isEmpty ? nil : "the base is \(found.path)\(unopened)")
         } catch let error as SindriError {
             return (nil, "the newest backup \(found.path) cannot be a base (\(error.message)): making a full backup")
+        }
+    }
+
+    /// The base of an incremental written to S3: `--base` (an `s3://` object or a local file),
+    /// else the newest backup of the same source and profile under the output's prefix, whose
+    /// index is read with ranged GETs (see `S3BaseArchiveReader`).
+    private func s3Base(
+        output: String, remote: RemoteAccess, named: String?, source: SourceInfo, keys: ArchiveDecryptionKeys
+    ) async throws -> (BaseArchive?, String?) {
+        let profile = config.profile
+        return try await BlockingExecutor.shared.run {
+            let finder = BaseFinder(access: remote, keys: keys)
+            if let named { return (try finder.read(named), nil) }
+            let prefix = BaseFinder.container(of: output)
+            guard let found = try finder.newestBase(under: prefix, source: source, profile: profile) else {
+                return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(prefix): making a full backup")
+            }
+            do {
+                return (try finder.read(found), nil)
+            } catch let error as SindriError {
+                return (nil, "the newest backup \(found) cannot be a base (\(error.message)): making a full backup")
+            }
         }
     }
 

@@ -41,8 +41,28 @@ enum BaseArchiveReader {
         try head(try ArchiveFileReader(path: path, keys: keys))
     }
 
-    /// `end` is a plaintext offset: for an encrypted archive, one in its `.tar.gz`.
     static func head(_ file: ArchiveFileReader) throws -> (manifest: BackupManifest, end: Int)? {
+        try head(chunks(file, from: 0))
+    }
+
+    /// Reads an archive's bytes in order into the buffer given (up to its size); returns how
+    /// many, 0 at the end. The one interface a base is parsed through, so a local file (`pread`,
+    /// decrypted when it is an age file) and an S3 object (ranged GETs) are read by the same code.
+    typealias Chunks = (inout [UInt8]) throws -> Int
+
+    /// The (plaintext) bytes of `file` from `start` on.
+    static func chunks(_ file: ArchiveFileReader, from start: Int) -> Chunks {
+        var position = start
+        return { buffer in
+            let count = try buffer.withUnsafeMutableBytes { try file.readFully(into: $0, at: Int64(position)) }
+            position += count
+            return count
+        }
+    }
+
+    /// The manifest at the start of the bytes `next` gives, and where its gzip member ends.
+    /// `end` is a plaintext offset: for an encrypted archive, one in its `.tar.gz`.
+    static func head(_ next: Chunks) throws -> (manifest: BackupManifest, end: Int)? {
         var tar = TarReader()
         var bytes: [UInt8] = []
         var first = true
@@ -56,7 +76,7 @@ enum BaseArchiveReader {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         do {
             while offset < 4 << 20 {
-                let count = try chunk.withUnsafeMutableBytes { try file.readFully(into: $0, at: Int64(offset)) }
+                let count = try next(&chunk)
                 if count == 0 { return nil }
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
@@ -120,21 +140,24 @@ enum BaseArchiveReader {
     }
 
     /// The index in the trailer starting at `offset`; nil when the trailer has none.
-    static func readTrailerIndex(_ fd: ArchiveFileReader, from offset: Int, path: String) throws -> [BackupIndexEntry]? {
+    static func readTrailerIndex(_ file: ArchiveFileReader, from offset: Int, path: String) throws -> [BackupIndexEntry]? {
+        try readTrailerIndex(chunks(file, from: offset), path: path)
+    }
+
+    /// The index in the trailer whose bytes `next` gives (from its first block on).
+    static func readTrailerIndex(_ next: Chunks, path: String) throws -> [BackupIndexEntry]? {
         var entries: [BackupIndexEntry] = []
         var index = BackupIndexDecoder()
         var inIndex = false
         var sawIndex = false
         var tar = TarReader()
         let decoder = try GzipStreamDecoder()
-        var position = offset
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         do {
             readLoop: while true {
                 try Interruption.checkpoint()
-                let count = try chunk.withUnsafeMutableBytes { try fd.readFully(into: $0, at: Int64(position)) }
+                let count = try next(&chunk)
                 if count == 0 { break }
-                position += count
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
                         try tar.consume(output) { event in
@@ -169,7 +192,12 @@ enum BaseArchiveReader {
 
     /// The tree of an archive without an index: its tar headers, with each file's SHA-256 from
     /// its checksum list.
-    static func readWhole(_ fd: ArchiveFileReader, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
+    static func readWhole(_ file: ArchiveFileReader, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
+        try readWhole(chunks(file, from: 0), manifest: manifest, path: path)
+    }
+
+    /// As `readWhole(_:manifest:path:)`, for the whole archive's bytes as `next` gives them.
+    static func readWhole(_ next: Chunks, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
         var entries: [BackupIndexEntry] = []
         var checksumBytes: [UInt8] = []
         var inChecksums = false
@@ -177,14 +205,12 @@ enum BaseArchiveReader {
         var first = true
         var tar = TarReader()
         let decoder = try GzipStreamDecoder()
-        var position = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
                 try Interruption.checkpoint()
-                let count = try chunk.withUnsafeMutableBytes { try fd.readFully(into: $0, at: Int64(position)) }
+                let count = try next(&chunk)
                 if count == 0 { break }
-                position += count
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
                         try tar.consume(output) { event in

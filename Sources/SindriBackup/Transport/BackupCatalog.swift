@@ -1,7 +1,9 @@
 import Foundation
 import SindriArchive
 import SindriCodecs
+#if ObjectStorage
 import SindriRemote
+#endif
 import SindriSystem
 
 /// One backup found at a location by `sindri backups`.
@@ -38,6 +40,7 @@ public enum BackupCatalog {
     public static func list(
         _ location: String, access: RemoteAccess = RemoteAccess(), keys: ArchiveDecryptionKeys? = nil
     ) async throws -> [CatalogEntry] {
+        #if ObjectStorage
         if location.lowercased().hasPrefix("s3://") {
             let prefix: S3Location
             do {
@@ -47,6 +50,7 @@ public enum BackupCatalog {
             }
             return try await s3(client: try access.s3Client(), prefix: prefix, keys: keys)
         }
+        #endif
         return try await local(directory: location, keys: keys)
     }
 
@@ -186,6 +190,7 @@ public enum BackupCatalog {
         }
     }
 
+    #if ObjectStorage
     /// The backups under `prefix` (objects ending in `.tar.gz`/`.tgz` directly in it): one
     /// listing, then one ranged GET of each archive's head, a few at a time.
     public static func s3(client: S3Client, prefix: S3Location, keys: ArchiveDecryptionKeys? = nil) async throws -> [CatalogEntry] {
@@ -234,6 +239,7 @@ public enum BackupCatalog {
         }
         return sorted(entries)
     }
+    #endif
 
     /// The start of each object read: an age header (usually under 1 KiB) and the two chunks
     /// after it hold the manifest member.
