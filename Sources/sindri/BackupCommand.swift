@@ -98,6 +98,7 @@ struct BackupCommand: AsyncParsableCommand {
         let encryption = self.encryption
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
         let incrementalOptions = incremental.options
+        let identityFiles = incremental.identity
         let remoteAccess = remote.access
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
@@ -107,7 +108,15 @@ struct BackupCommand: AsyncParsableCommand {
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
             config.incremental = incrementalOptions
-            if !dryRun { config.encryption = try encryption.encryption() }
+            if !dryRun {
+                let (chosen, passphrase) = try encryption.encryptionAndPassphrase()
+                config.encryption = chosen
+                if config.incremental != nil {
+                    config.incremental?.keys = try DecryptionOptions.keys(
+                        identityFiles: identityFiles, passphraseFile: nil, known: passphrase, name: "the base archive",
+                        prompt: "Passphrase of the base archive: ", warn: { reporter.warning($0) })
+                }
+            }
             let builder = ArchiveBuilder(config)
             let destination = BackupOutput.parse(output, remote: remoteAccess)
             if dryRun {

@@ -14,15 +14,21 @@ struct BackupsCommand: AsyncParsableCommand {
         discussion: """
             Each archive's manifest is read from its first member only (for S3, one small ranged GET per archive): created_at, profile, source name, size and file count. Archives that are not sindri's are listed last, with the reason. Each incremental names the archive it was made against and the full backup its chain starts from; a base that is not there is marked missing (restoring that incremental then needs --base-dir or --base).
 
+            Encrypted archives (age files, recognized by their content whatever their name) keep their manifest inside the encryption: they are listed with TYPE encrypted, their size and, as CREATED, the file's (object's) modification time marked "(file)". With --identity FILE, --passphrase-file FILE, SINDRI_IDENTITY_FILE or SINDRI_PASSPHRASE_FILE, only their first chunks are decrypted to read the manifest, and they are listed like plain archives, with TYPE "full (age)" or "incremental (age)". Nothing is asked on the terminal.
+
             EXAMPLES:
               sindri backups ./backups/
               sindri backups s3://my-bucket/backups/
               sindri backups s3://b/ws/ --s3-endpoint http://127.0.0.1:8333 --json | jq .
+              sindri backups ./backups/ --identity ~/.config/sindri/key.txt
             """
     )
 
     @Argument(help: ArgumentHelp("A directory, or s3://BUCKET/PREFIX/.", valueName: "location"), completion: .directory)
     var location: String = "."
+
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
@@ -34,9 +40,11 @@ struct BackupsCommand: AsyncParsableCommand {
         let reporter = Reporter(command: "backups", options: outputOptions.shared)
         let location = self.location
         let access = remote.access
+        let decryption = self.decryption
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let entries = try await BackupCatalog.list(location, access: access)
+            let keys = try decryption.explicitKeys(warn: { reporter.warning($0) })
+            let entries = try await BackupCatalog.list(location, access: access, keys: keys)
             var rows: [[String]] = []
             var details: [JSONValue] = []
             let chains = ChainDescription(entries)
@@ -44,11 +52,19 @@ struct BackupsCommand: AsyncParsableCommand {
                 let manifest = entry.manifest
                 let name = manifest?.source.instanceName ?? "-"
                 let files = manifest.map { String($0.statistics.filesIncluded) } ?? "-"
-                let type = manifest.map { $0.isIncremental ? "incremental" : "full" } ?? "-"
+                var type = manifest.map { $0.isIncremental ? "incremental" : "full" } ?? (entry.encrypted ? "encrypted" : "-")
+                if entry.encrypted, manifest != nil { type += " (age)" }
+                // Without its key, an encrypted archive's time is its file's, and says so.
+                let created = manifest?.createdAt ?? (entry.encrypted ? entry.modified.map { "\($0) (file)" } : nil) ?? "-"
                 let chain = chains.describe(entry)
-                rows.append([type, manifest?.createdAt ?? "-", manifest?.profile ?? "-", name, ProgressFormat.bytes(entry.sizeBytes), files,
-                             entry.location + (entry.error.map { "  (\($0))" } ?? "") + (chain.map { "  \($0)" } ?? "")])
-                var object: [String: JSONValue] = ["location": .string(entry.location), "size_bytes": .unsigned(entry.sizeBytes)]
+                let reason = entry.error ?? (manifest == nil ? entry.encryptionNote : nil)
+                rows.append([type, created, manifest?.profile ?? "-", name, ProgressFormat.bytes(entry.sizeBytes), files,
+                             entry.location + (reason.map { "  (\($0))" } ?? "") + (chain.map { "  \($0)" } ?? "")])
+                var object: [String: JSONValue] = [
+                    "location": .string(entry.location), "size_bytes": .unsigned(entry.sizeBytes), "encrypted": .bool(entry.encrypted),
+                ]
+                if let modified = entry.modified { object["modified"] = .string(modified) }
+                if entry.encrypted, manifest == nil, let note = entry.encryptionNote { object["note"] = .string(note) }
                 if let manifest {
                     object["created_at"] = .string(manifest.createdAt)
                     object["profile"] = .string(manifest.profile)
@@ -66,8 +82,9 @@ struct BackupsCommand: AsyncParsableCommand {
                 details.append(.object(object))
                 if reporter.json {
                     reporter.emit(.item(SindriEvent.Item(
-                        action: "backup", path: entry.location, size: entry.sizeBytes, mtime: manifest?.createdAt,
-                        message: manifest.map { "profile \($0.profile), source \($0.source.instanceName), \($0.statistics.filesIncluded) files" } ?? entry.error)))
+                        action: "backup", path: entry.location, size: entry.sizeBytes, mtime: manifest?.createdAt ?? entry.modified,
+                        message: manifest.map { "profile \($0.profile), source \($0.source.instanceName), \($0.statistics.filesIncluded) files" }
+                            ?? entry.error ?? entry.encryptionNote)))
                 }
             }
             if !reporter.json, !reporter.quiet {

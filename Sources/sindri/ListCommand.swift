@@ -63,6 +63,7 @@ struct ListCommand: AsyncParsableCommand {
             var access = remoteAccess
             access.decryption = try decryption.keys(archive: path, warn: { reporter.warning($0) })
             let lister = ArchiveLister(path: path, access: access)
+            let keys = access.decryption
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in
@@ -79,7 +80,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             var summary = listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started)
             if let manifest = listing.manifest, manifest.isIncremental, path != "-", reporter.json || !reporter.quiet {
-                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, access: remoteAccess.remote) }
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, access: remoteAccess.remote, keys: keys) }
                 if reporter.json {
                     summary = Self.withChain(summary, links)
                 } else {

@@ -35,8 +35,7 @@ struct S3BaseArchiveReaderTests {
         let (root, path) = try await Self.archive(files: files, randomMiB: randomMiB)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let fd = open(path, O_RDONLY)
-        defer { close(fd) }
+        let fd = try ArchiveFileReader(path: path, keys: nil)
         let (_, manifestEnd) = try #require(try BaseArchiveReader.head(fd))
         let forward = try #require(try BaseArchiveReader.trailerOffset(fd, from: manifestEnd))
         var lowest = UInt64(bytes.count)

@@ -15,13 +15,16 @@ import SindriSystem
 /// ObjectStorage package trait it knows local directories only.
 final class BaseFinder {
     let access: RemoteAccess
+    /// Keys for encrypted local links (an encrypted base is found by decrypting its manifest).
+    let keys: ArchiveDecryptionKeys
     #if ObjectStorage
     private var client: S3Client?
     #endif
     private var catalogs: [String: [CatalogEntry]] = [:]
 
-    init(access: RemoteAccess) {
+    init(access: RemoteAccess, keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) {
         self.access = access
+        self.keys = keys
     }
 
     /// Where an archive is kept: its directory, or its S3 prefix (`s3://BUCKET/PREFIX/`).
@@ -61,7 +64,7 @@ final class BaseFinder {
             return try S3BaseArchiveReader.read(client: try s3Client(), location: try s3Location(archive))
         }
         #endif
-        return try BaseArchiveReader.read(archive)
+        return try BaseArchiveReader.read(archive, keys: keys)
     }
 
     #if ObjectStorage
@@ -78,7 +81,8 @@ final class BaseFinder {
 
     /// The archive whose manifest checksum is `checksum`: first among `candidates` (archives
     /// named on the command line), then in `places` (directories and S3 prefixes) in order.
-    func find(checksum: String, candidates: [String], places: [String]) throws -> String? {
+    /// `preferredName` (the file name the child's manifest records) is tried first in a directory.
+    func find(checksum: String, candidates: [String], places: [String], preferredName: String? = nil) throws -> String? {
         for candidate in candidates {
             #if ObjectStorage
             if S3Location.isS3(candidate) {
@@ -90,7 +94,7 @@ final class BaseFinder {
                 continue
             }
             #endif
-            if let found = BackupLocator.find(checksum: checksum, candidates: [candidate], directories: []) {
+            if let found = BackupLocator.find(checksum: checksum, candidates: [candidate], directories: [], keys: keys) {
                 return found
             }
         }
@@ -101,7 +105,7 @@ final class BaseFinder {
                 continue
             }
             #endif
-            if let found = BackupLocator.find(checksum: checksum, candidates: [], directories: [place]) {
+            if let found = BackupLocator.find(checksum: checksum, candidates: [], directories: [place], keys: keys, preferredName: preferredName) {
                 return found
             }
         }

@@ -50,14 +50,14 @@ struct ChainScanner {
         var directories = sources.directories
         if newestName != "-" { directories.append(BaseFinder.container(of: newestName)) }
         // Bases are looked up in local directories and S3 prefixes alike.
-        let finder = BaseFinder(access: access.remote)
+        let finder = BaseFinder(access: access.remote, keys: access.decryption)
         while let base = links.last!.scanned.manifest.base {
             try Interruption.checkpoint()
             let child = links.last!.name
             guard links.count < Self.maximumLength, seen.insert(base.checksum).inserted else {
                 throw SindriError(.verificationFailed, "\(child): the chain of bases loops back on itself at \(base.fileName)", path: child)
             }
-            guard let path = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories) else {
+            guard let path = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories, preferredName: base.fileName) else {
                 throw Self.missing(base, child: child, directories: directories)
             }
             let source = try ArchiveSources.open(path, access: access)
