@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -146,8 +147,18 @@ public final class S3Client: Sendable {
         xml += "</CompleteMultipartUpload>"
         var headers = [("content-type", "application/xml")]
         if ifNoneMatch { headers.append(("if-none-match", "*")) }
-        let answer = try await send("POST", location, query: [("uploadId", uploadId)], body: Array(xml.utf8),
+        let answer: Answer
+        do {
+            answer = try await send("POST", location, query: [("uploadId", uploadId)], body: Array(xml.utf8),
                                     headers: headers, what: "completion of the upload to \(location)")
+        } catch let error as RemoteError where error.code == "NoSuchUpload" || error.status == 412 {
+            // A completion is not idempotent: when the server completed it but its answer was
+            // lost (a reset, a timeout), the retry finds the upload gone (NoSuchUpload) or, for
+            // a conditional completion, the object now there (412). The object is ours exactly
+            // when its ETag is the one S3 gives these parts; anything else is the real error.
+            if try await holdsCompletedUpload(location, parts: parts) { return }
+            throw error
+        }
         // S3 may answer 200 and still report an error in the body (it started streaming
         // whitespace before the error happened).
         let text = String(decoding: answer.body, as: UTF8.self)
@@ -155,6 +166,32 @@ public final class S3Client: Sendable {
             let code = S3XML.first("Code", in: text) ?? "unknown"
             throw RemoteError(.transport, "completion of the upload to \(location) failed: \(code)", status: 200, code: code)
         }
+    }
+
+    /// Whether the object at `location` is the completion of exactly these parts: its ETag is
+    /// the MD5 of the parts' binary MD5s followed by `-` and their count, as S3 (and every
+    /// compatible server we know) computes it. False when a part's ETag is no MD5 (an
+    /// encrypting server), since nothing then proves the object is ours.
+    func holdsCompletedUpload(_ location: S3Location, parts: [(number: Int, etag: String)]) async throws -> Bool {
+        guard let expected = Self.multipartETag(parts.sorted(by: { $0.number < $1.number }).map(\.etag)),
+              let info = try await headObject(location), let etag = info.etag else { return false }
+        return etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == expected
+    }
+
+    /// S3's ETag of a multipart object made of parts with these ETags, or nil when one of them
+    /// is not a hex MD5.
+    static func multipartETag(_ partETags: [String]) -> String? {
+        var digests: [UInt8] = []
+        for etag in partETags {
+            let hex = Array(etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased().utf8)
+            guard hex.count == 32 else { return nil }
+            for index in stride(from: 0, to: 32, by: 2) {
+                guard let byte = UInt8(String(decoding: hex[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+                digests.append(byte)
+            }
+        }
+        let digest = Insecure.MD5.hash(data: digests)
+        return digest.map { String(format: "%02x", $0) }.joined() + "-\(partETags.count)"
     }
 
     /// Abandons an upload and frees its parts (no error when it is already gone).

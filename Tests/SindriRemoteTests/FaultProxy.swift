@@ -22,6 +22,8 @@ final class FaultProxy: @unchecked Sendable {
         var wrongRegion: String?
         /// 301 (PermanentRedirect) or 400 (AuthorizationHeaderMalformed).
         var regionStatus = 301
+        /// Each upload's completion reaches the server, its first answer never the client.
+        var loseCompletionAnswers = false
 
         var arguments: [String] {
             var result = ["--every", String(every), "--faults", faults.joined(separator: ",")]
@@ -30,6 +32,7 @@ final class FaultProxy: @unchecked Sendable {
             if let holdPartsAfter { result += ["--hold-parts-after", String(holdPartsAfter)] }
             if let breakGetsFrom { result += ["--break-gets-from", String(breakGetsFrom)] }
             if let wrongRegion { result += ["--wrong-region", wrongRegion, "--region-status", String(regionStatus)] }
+            if loseCompletionAnswers { result.append("--lose-completion-answers") }
             return result
         }
     }

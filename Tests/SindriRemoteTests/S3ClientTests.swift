@@ -89,6 +89,14 @@ struct S3ClientTests {
             #expect(try await client.getObject(location, range: middle) == Array(whole[Int(middle.lowerBound)..<Int(middle.upperBound)]))
             #expect(SHA256.hash(data: try await client.getObject(location)) == SHA256.hash(data: whole))
             #expect(try await client.listMultipartUploads(bucket: server.bucket, prefix: prefix).isEmpty)
+            // The ETag we expect of these parts is the one the server computed (as the AWS CLI
+            // reads it): what recognizes a completion whose answer was lost as ours.
+            let stored = try AWSCLI.json(["s3api", "head-object", "--bucket", server.bucket, "--key", location.key], server: server)
+            #expect(S3Client.multipartETag(etags.sorted { $0.number < $1.number }.map(\.etag)).map { "\"\($0)\"" } == stored["ETag"] as? String)
+            #expect(try await client.holdsCompletedUpload(location, parts: etags))
+            #expect(try await !client.holdsCompletedUpload(location, parts: Array(etags.dropLast())))
+            // Completing again, as a retry after a lost answer does, reports success.
+            try await client.completeMultipartUpload(location, uploadId: id, parts: etags, ifNoneMatch: true)
 
             let abandoned = S3Location(bucket: server.bucket, key: prefix + "abandoned.tar.gz")
             let second = try await client.createMultipartUpload(abandoned)

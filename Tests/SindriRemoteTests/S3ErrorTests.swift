@@ -58,6 +58,32 @@ struct S3ErrorTests {
         #expect(after == before, "\(after.differences(from: before))")
     }
 
+    @Test("a backup whose upload completion is done by the server but its answer lost still succeeds, for a named key and a prefix (a conditional completion, whose retry meets 412)",
+          arguments: ["named.tar.gz", ""])
+    func lostCompletionAnswer(name: String) throws {
+        let server = try S3TestServer.shared()
+        let scratch = try RemoteCLI.Scratch("s3-lost-completion")
+        defer { scratch.remove() }
+        let home = scratch.path + "/home"
+        // 12 MiB that do not compress: a multipart upload of several parts.
+        try RemoteCLI.makeHome(at: home, bigMiB: 12)
+        let prefix = S3TestServer.uniquePrefix("lost-completion")
+        let proxy = try FaultProxy(server: server, .init(loseCompletionAnswers: true))
+        defer { proxy.stop() }
+        let backup = try RemoteCLI.run(["backup", "-p", "full", "--home", home, "-o", "s3://\(server.bucket)/\(prefix)\(name)", "--progress", "never"],
+                                       server: server, extra: ["AWS_ENDPOINT_URL": proxy.endpoint])
+        let injected = proxy.stop()
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect(injected.contains { $0.hasPrefix("fault lost-answer on POST ") }, "\(injected)")
+        let objects = try AWSCLI.objects(server, prefix: prefix).sorted()
+        #expect(objects.count == 2 && objects[1] == objects[0] + ".sha256", "\(objects)")
+        #expect(try AWSCLI.uploads(server, prefix: prefix).isEmpty)
+        guard let archive = objects.first else { return }
+        // The stored object is whole: verify reads it through and checks it against its sidecar.
+        let verify = try RemoteCLI.run(["verify", "s3://\(server.bucket)/\(archive)", "--progress", "never"], server: server)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     /// An archive of `makeHome(bigMiB: 12)` stored directly (no proxy): restore reads it in two
     /// ranges past its head.
     func storedArchive(_ server: S3TestServer, scratch: RemoteCLI.Scratch) throws -> (home: String, object: String) {

@@ -3,6 +3,7 @@
     python3 fault_proxy.py UPSTREAM_PORT [--every N --faults drop,500,503,slowdown,stall,truncate,short,reset]
                                          [--always KIND] [--fail-parts-after K] [--hold-parts-after K]
                                          [--break-gets-from OFFSET] [--wrong-region REGION --region-status 301|400]
+                                         [--lose-completion-answers]
 
 Forwards each request to 127.0.0.1:UPSTREAM_PORT unchanged (the Host header, which the
 signature covers, is passed through). Faults are scheduled by counting requests, never by the
@@ -35,6 +36,10 @@ clock, so the same run meets the same number of faults however loaded the machin
                        stopped mid-upload at a known point, for the kill tests)
 --break-gets-from OFFSET  truncates every ranged GET that starts at or past OFFSET, on every
                        try (a read that cannot finish)
+--lose-completion-answers  forwards the first try of each CompleteMultipartUpload to the server,
+                       then closes the connection without passing its answer on (the upload is
+                       complete, the client does not know it: its retry meets an upload already
+                       completed)
 --wrong-region REGION  answers every request as AWS does when the bucket lives in REGION:
                        301 PermanentRedirect with x-amz-bucket-region, or with --region-status 400,
                        400 AuthorizationHeaderMalformed naming the region in its body (a HEAD, which
@@ -60,6 +65,7 @@ parser.add_argument("--hold-parts-after", type=int, default=-1)
 parser.add_argument("--break-gets-from", type=int, default=-1)
 parser.add_argument("--wrong-region", default="")
 parser.add_argument("--region-status", type=int, default=301)
+parser.add_argument("--lose-completion-answers", action="store_true")
 args = parser.parse_args()
 
 ANSWERING = {"drop", "500", "503", "slowdown", "stall"}
@@ -67,6 +73,7 @@ DAMAGING = {"truncate", "short", "reset"}
 lock = threading.Lock()
 pending_faults = [f for f in args.faults.split(",") if f]
 seen = set()
+completions = set()
 new_requests = [0]
 parts = [0]
 
@@ -203,6 +210,15 @@ def serve(conn):
                 if args.fail_parts_after >= 0 and count > args.fail_parts_after:
                     log(f"fault 500 on {what}")
                     conn.sendall(canned("500 Internal Server Error", "InternalError", "injected"))
+                    return
+            is_completion = method == b"POST" and b"uploadId=" in target
+            if is_completion and args.lose_completion_answers:
+                with lock:
+                    first_try = line not in completions
+                    completions.add(line)
+                if first_try:
+                    upstream_exchange(request)
+                    log(f"fault lost-answer on {what}")
                     return
             broken = method == b"GET" and args.break_gets_from >= 0 and range_start(request) >= args.break_gets_from
             fault = args.always or ("truncate" if broken else None) or scheduled_fault(method, line + b" " + header(request, b"range"), range_start(request) >= 0)
