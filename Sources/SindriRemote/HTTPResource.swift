@@ -54,12 +54,9 @@ public final class HTTPResource: Sendable {
     public func fetchSmall(limit: Int = 1 << 16) async throws -> [UInt8]? {
         do {
             let response = try await request("GET", headers: [], what: displayName)
-            do {
-                var buffer = try await response.body.collect(upTo: limit)
-                return buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch is NIOTooManyBytesError {
-                throw RemoteError(.protocolError, "\(displayName) is larger than \(limit) bytes")
-            }
+            let bytes = try await RemoteHTTP.body(of: response, expected: nil, limit: limit + 1)
+            guard bytes.count <= limit else { throw RemoteError(.protocolError, "\(displayName) is larger than \(limit) bytes") }
+            return bytes
         } catch let error as RemoteError where error.kind == .notFound {
             return nil
         }
@@ -75,11 +72,11 @@ public final class HTTPResource: Sendable {
                 guard response.status == .partialContent else {
                     throw RemoteError(.protocolError, "\(what): the server ignored the Range header (answered \(response.status.code))")
                 }
-                var buffer = try await response.body.collect(upTo: Int(range.count) + 1)
-                guard buffer.readableBytes == range.count else {
-                    throw RetryableFailure(RemoteError(.transport, "\(what): the server sent \(buffer.readableBytes) bytes instead of \(range.count)"))
+                let bytes = try await RemoteHTTP.body(of: response, expected: Int(range.count), limit: Int(range.count) + 1)
+                guard bytes.count == range.count else {
+                    throw RetryableFailure(RemoteError(.transport, "\(what): the server sent \(bytes.count) bytes instead of \(range.count)"))
                 }
-                return buffer.readBytes(length: buffer.readableBytes) ?? []
+                return bytes
             } catch {
                 throw RemoteHTTP.classify(error, what: what, host: self.displayName)
             }

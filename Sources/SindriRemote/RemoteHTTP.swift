@@ -44,6 +44,25 @@ enum RemoteHTTP {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// The first `limit` bytes of an answer's body, read chunk by chunk into one array sized for
+    /// `expected` bytes; the caller compares the count with what it asked for. Unlike
+    /// `collect(upTo:)`, whose buffer grows by doubling and is then copied out, a ranged read of
+    /// 8 MiB holds 8 MiB at its peak, not up to three times that: with eight ranges in flight
+    /// that is what keeps a restore from object storage within its memory bound.
+    static func body(of response: HTTPClientResponse, expected: Int?, limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let expected { bytes.reserveCapacity(min(expected, limit)) }
+        for try await chunk in response.body {
+            let room = limit - bytes.count
+            if chunk.readableBytes >= room {
+                bytes.append(contentsOf: chunk.readableBytesView.prefix(room))
+                break
+            }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        return bytes
+    }
+
     /// Turns a thrown transport error into a retryable failure or a final one-line error.
     static func classify(_ error: Error, what: String, host: String) -> Error {
         if error is CancellationError || Task.isCancelled { return CancellationError() }

@@ -292,10 +292,12 @@ public final class S3Client: Sendable {
                 if method == "HEAD" {
                     bytes = []
                 } else {
-                    var buffer = try await response.body.collect(upTo: limit)
-                    bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                    bytes = try await RemoteHTTP.body(of: response, expected: status < 300 ? expectedLength : nil, limit: limit)
                 }
                 if status >= 200 && status < 300 {
+                    if expectedLength == nil, bytes.count == limit {
+                        throw RemoteError(.protocolError, "\(what): the answer is larger than the \(limit - 1) bytes expected")
+                    }
                     if let expectedLength, bytes.count != expectedLength {
                         throw RetryableFailure(RemoteError(.transport, "\(what): the server sent \(bytes.count) bytes instead of \(expectedLength)"))
                     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SindriBackup
+import SindriSystem
 import SindriReporting
 
 /// The `sindri` command: backs up a home directory into a standard .tar.gz and restores it safely.
@@ -44,6 +45,9 @@ struct Sindri: AsyncParsableCommand {
     /// error becomes an `exit_error` event on the JSON stream (a script reading that stream must
     /// find JSON there, never a usage text). The exit status is the parser's: 64 for usage errors.
     static func main() async {
+        // Large buffers go back to the system when freed (see MemoryPolicy): the memory bound
+        // of S3 transfers holds only so. Any other allocator keeps its own policy.
+        MemoryPolicy.returnLargeBuffersToTheSystem()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/openat2.h>
+#include <malloc.h>
 
 /// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS:
 /// the kernel refuses any path that leaves `dirfd` or passes through a symlink.
@@ -45,5 +46,11 @@ static inline int sindri_errno(void) { return errno; }
 /// st_mtim of a stat buffer as seconds and nanoseconds (field names differ across libcs).
 static inline int64_t sindri_stat_mtime_sec(const struct stat *st) { return (int64_t)st->st_mtim.tv_sec; }
 static inline int64_t sindri_stat_mtime_nsec(const struct stat *st) { return (int64_t)st->st_mtim.tv_nsec; }
+
+/// mallopt(M_MMAP_THRESHOLD, bytes): glibc's malloc.h is not part of Swift's Glibc module.
+/// Returns 1 on success, 0 when refused.
+static inline int sindri_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+}
 
 #endif

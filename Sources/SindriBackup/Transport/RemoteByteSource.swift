@@ -51,7 +51,7 @@ final class RemoteByteSource: ArchiveByteSource, @unchecked Sendable {
     private var skippedAhead = false
 
     init(origin: Origin, fileSize: UInt64?, rangesSupported: Bool, name: String,
-         headSize: Int = 64 << 10, chunkSize: Int = 8 << 20, window: Int = 8) {
+         headSize: Int = 64 << 10, chunkSize: Int = 4 << 20, window: Int = 8) {
         self.origin = origin
         self.fileSize = fileSize
         self.rangesSupported = rangesSupported
