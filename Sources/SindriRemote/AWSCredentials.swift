@@ -92,7 +92,9 @@ public struct AWSEnvironment: Sendable {
     /// when the file does not exist; an unreadable file is an error (it was meant to be used).
     static func readINI(_ path: String) throws -> [String: [String: String]]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Read through a handle: `FileManager.contents(atPath:)` gives nil for /dev/null, which
+        // users set as AWS_CONFIG_FILE to mean "no config", as the AWS CLI allows.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw RemoteError(.credentials, "cannot read \(path)")
         }
         var sections: [String: [String: String]] = [:]

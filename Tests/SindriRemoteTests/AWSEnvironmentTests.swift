@@ -24,6 +24,20 @@ struct AWSEnvironmentTests {
         #expect(credentials.source == "the environment (AWS_ACCESS_KEY_ID)")
     }
 
+    @Test("/dev/null as AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE is empty configuration, as for the AWS CLI; an unreadable file is an error")
+    func emptyFiles() throws {
+        let empty = AWSEnvironment(variables: ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+                                               "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": "/dev/null"])
+        #expect(try empty.credentials().accessKeyId == "AK")
+        #expect(empty.region == "us-east-1")
+        #expect(empty.endpoint == nil)
+        let none = AWSEnvironment(variables: ["AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": "/dev/null"])
+        #expect { try none.credentials() } throws: { !"\($0)".contains("cannot read") }
+        // A directory exists but cannot be read as a file.
+        let unreadable = AWSEnvironment(variables: ["AWS_SHARED_CREDENTIALS_FILE": FileManager.default.temporaryDirectory.path, "AWS_CONFIG_FILE": "/dev/null"])
+        #expect { try unreadable.credentials() } throws: { "\($0)".contains("cannot read") }
+    }
+
     @Test("AWS_PROFILE selects a section of the credentials file, then of the config file; region and endpoint from the config")
     func profiles() throws {
         try withFiles(credentials: "[default]\naws_access_key_id = D\naws_secret_access_key = DS\n\n[work]\naws_access_key_id=W\naws_secret_access_key=WS\n",
