@@ -33,7 +33,7 @@ extension ArchiveBuilder {
         }
         let excluded = Self.outputIdentities(finalPath: finalPath)
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
-        let walk = try await BlockingExecutor.shared.run { try walker.walk() }
+        let walk = try await walker.walk()
         return BackupPreview(walk: walk, archivePath: finalPath)
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import SindriArchive
+import SindriCodecs
+
+extension ArchiveBuilder {
+    /// What the pipeline's driver waits for: the walk's next batch, or a block built and compressed.
+    private enum PipelineEvent: Sendable {
+        case batch(WalkBatch?)
+        case block(CompressedBlock)
+    }
+
+    /// The backup pipeline, streaming from the walk to the archive:
+    ///
+    ///     DirectoryWalker (actor, I/O thread)  -- batches of >= 256 entries or >= 128 KiB -->
+    ///     TarWriter (actor, I/O thread): layout grows, hands out the blocks it covers -->
+    ///     readers (tasks, at most 3 x workers blocks in flight): read, hash, deflate -->
+    ///     TarWriter: back in order, appended, spanning files hashed on the side
+    ///
+    /// This driver only moves values between them: one task group holds the walk's next batch
+    /// request and the readers, and each finished child is handed to the actor that owns its
+    /// state. Block `k` starts as soon as the layout covers it, so compression overlaps the walk.
+    ///
+    /// The manifest member comes first in the archive, and its placeholder's size is fixed before
+    /// any member is known. For a file, the placeholder goes out at once (figures pending) and the
+    /// final manifest is written over it at the end. On standard output nothing can be rewritten,
+    /// so the manifest written there must already hold the walk's totals (files included, total
+    /// bytes): the writer keeps data blocks back until the walk is over and the manifest is out.
+    /// The readers still start as soon as the layout allows, up to the window, so a stream gains
+    /// the first window of compression while the walk runs, and memory stays bounded.
+    func write(
+        home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
+        excluded: Set<FileIdentity>, writer: TarWriter, started: Date
+    ) async throws -> BackupResult {
+        let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
+        let toStandardOutput = await writer.finalPath == nil
+        let extensions = SourceDetector.extensions(home: home)
+        let pending = ManifestChecksum(value: ManifestChecksum.pendingValue)
+
+        let descriptors = SharedDescriptors()
+        defer { descriptors.closeAll() }
+        let builder = BlockBuilder(homeDescriptor: homeDescriptor, blockSize: config.blockSize, descriptors: descriptors)
+        let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
+        // The walk's totals, warnings and decisions; its members live in the writer's layout only.
+        var walk = WalkResult()
+        var memberCount = 0
+        var placeholderSize: Int?
+        func manifestMember(_ walk: WalkResult) -> ManifestMember {
+            ManifestMember(
+                createdAt: started, source: source, profile: config.profile, extensions: extensions,
+                filesIncluded: walk.regularFileCount, totalBytes: walk.regularFileBytes)
+        }
+
+        try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
+            func launch(_ plans: [BlockPlan]) {
+                for plan in plans {
+                    group.addTask {
+                        try Task.checkCancellation()
+                        let raw = builder.build(plan)
+                        let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
+                        return .block(CompressedBlock(raw: raw, member: member))
+                    }
+                }
+            }
+            group.addTask { .batch(try await walker.nextBatch()) }
+            if !toStandardOutput {
+                let placeholder = try manifestMember(walk).encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                placeholderSize = placeholder.count
+                launch(try await writer.open(manifest: placeholder))
+            }
+            while let event = try await group.next() {
+                try Interruption.checkpoint()
+                switch event {
+                case .batch(let batch?):
+                    // Laid out first, then the next batch asked for: the walker and the writer share
+                    // one thread, and the readers should not wait for a batch they do not need.
+                    launch(await writer.extend(batch))
+                    group.addTask { .batch(try await walker.nextBatch()) }
+                    memberCount += batch.entries.count
+                    var rest = batch
+                    rest.entries = []
+                    rest.stamps = []
+                    walk.append(rest)
+                case .batch(nil):
+                    launch(await writer.finishLayout())
+                    if toStandardOutput {
+                        let manifest = try manifestMember(walk).encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                        launch(try await writer.open(manifest: manifest))
+                    }
+                case .block(let block):
+                    launch(try await writer.accept(block))
+                }
+            }
+        }
+        try Task.checkCancellation()
+        let drained = await writer.isDrained
+        precondition(drained, "the pipeline ended with blocks unwritten")
+        let manifestWriter = manifestMember(walk)
+        let data = await writer.finishData()
+        let warnings = walk.warnings + data.warnings
+
+        // Trailer: per-file checksums, (for streams) the summary, end of archive.
+        var trailer = ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: data.checksums, modificationTime: data.newest)
+        if toStandardOutput {
+            let statistics = manifestWriter.statistics(compressedSize: await writer.bytesWritten, duration: Date().timeIntervalSince(started))
+            let summary = BackupSummary(dataChecksum: data.dataChecksum, statistics: statistics, warnings: warnings.count)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            trailer += ManifestMember.fileMember(path: SUMMARY_FILENAME, contents: Array(try encoder.encode(summary)), modificationTime: data.newest)
+        }
+        trailer += TarHeaderEncoder.endOfArchive()
+        var offset = 0
+        while offset < trailer.count {
+            let end = min(offset + config.blockSize, trailer.count)
+            let member = try trailer[offset..<end].withUnsafeBytes { try pool.compress($0, kind: .trailer) }
+            try await writer.writeTrailer(member)
+            offset = end
+        }
+
+        // Final manifest in place, then make it durable and visible.
+        PointOfNoReturn.pass("the archive was complete when the signal arrived, and was kept")
+        let duration = Date().timeIntervalSince(started)
+        var manifest = manifestWriter.manifest(checksum: pending, compressedSize: 0, duration: 0)
+        var checksumPath: String?
+        if !toStandardOutput {
+            let size = await writer.bytesWritten
+            manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: data.dataChecksum), compressedSize: size, duration: duration)
+            let finalMember = try manifestWriter.encodedMember(manifest)
+            precondition(finalMember.count == placeholderSize, "manifest member changed size")
+            checksumPath = try await writer.commit(manifest: finalMember)
+        }
+        return BackupResult(
+            archivePath: await writer.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
+            memberCount: memberCount, totalBytes: walk.regularFileBytes, sizeBytes: await writer.bytesWritten,
+            durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
+            notes: await writer.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)
+    }
+}
