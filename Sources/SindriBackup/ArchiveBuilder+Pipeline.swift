@@ -53,7 +53,9 @@ extension ArchiveBuilder {
         try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
             func launch(_ plans: [BlockPlan]) {
                 for plan in plans {
-                    group.addTask {
+                    // On the pool explicitly: a caller running under the blocking-I/O executor's
+                    // preference must not pull the readers onto its one thread.
+                    group.addTask(executorPreference: globalConcurrentExecutor) {
                         try Task.checkCancellation()
                         let raw = builder.build(plan)
                         let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
