@@ -32,7 +32,7 @@ extension ArchiveBuilder {
         excluded: Set<FileIdentity>, writer: TarWriter, started: Date
     ) async throws -> BackupResult {
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
-        let toStandardOutput = await writer.finalPath == nil
+        let toStandardOutput = !writer.canReplaceStart
         let extensions = SourceDetector.extensions(home: home)
         let pending = ManifestChecksum(value: ManifestChecksum.pendingValue)
 
@@ -122,16 +122,16 @@ extension ArchiveBuilder {
         PointOfNoReturn.pass("the archive was complete when the signal arrived, and was kept")
         let duration = Date().timeIntervalSince(started)
         var manifest = manifestWriter.manifest(checksum: pending, compressedSize: 0, duration: 0)
-        var checksumPath: String?
+        var finalMember: [UInt8]?
         if !toStandardOutput {
             let size = await writer.bytesWritten
             manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: data.dataChecksum), compressedSize: size, duration: duration)
-            let finalMember = try manifestWriter.encodedMember(manifest)
-            precondition(finalMember.count == placeholderSize, "manifest member changed size")
-            checksumPath = try await writer.commit(manifest: finalMember)
+            finalMember = try manifestWriter.encodedMember(manifest)
+            precondition(finalMember?.count == placeholderSize, "manifest member changed size")
         }
+        let checksumPath = try await writer.commit(manifest: finalMember)
         return BackupResult(
-            archivePath: await writer.finalPath, checksumPath: checksumPath, fileCount: walk.regularFileCount,
+            archivePath: await writer.location, checksumPath: checksumPath, fileCount: walk.regularFileCount,
             memberCount: memberCount, totalBytes: walk.regularFileBytes, sizeBytes: await writer.bytesWritten,
             durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
             notes: await writer.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)

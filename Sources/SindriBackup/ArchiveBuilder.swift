@@ -48,14 +48,8 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let finalPath = try Self.resolve(output, instanceName: source.instanceName, date: started)
-        if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
-            throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
-        }
-        let automaticName: Bool
-        if case .directory = output { automaticName = true } else { automaticName = false }
-        let archive = try ArchiveOutput(finalPath: finalPath, automaticName: automaticName)
-        var excluded = Self.outputIdentities(finalPath: archive.finalPath)
+        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
+        var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
         let writer = TarWriter(output: archive, blockSize: config.blockSize, window: max(2, config.workers * 3), progress: progress)
         do {

@@ -55,7 +55,7 @@ struct TarWriterTests {
         _ home: Home, blockSize: Int, window: Int, batchSize: Int, manifestFirst: Bool
     ) async throws -> (bytes: [UInt8], checksums: [UInt8], maxInFlight: Int) {
         let path = home.root + "/out.tar"
-        let output = try ArchiveOutput(finalPath: path)
+        let output = try LocalArchiveSink(finalPath: path)
         let writer = TarWriter(output: output, blockSize: blockSize, window: window)
         let builder = BlockBuilder(homeDescriptor: home.fd, blockSize: blockSize, descriptors: SharedDescriptors())
         let manifest = [UInt8](repeating: 0x4D, count: 100)
@@ -159,7 +159,7 @@ struct TarWriterTests {
     func abort() async throws {
         try await withHome { home in
             let path = home.root + "/aborted.tar"
-            let writer = TarWriter(output: try ArchiveOutput(finalPath: path), blockSize: 512, window: 2)
+            let writer = TarWriter(output: try LocalArchiveSink(finalPath: path), blockSize: 512, window: 2)
             _ = try await writer.open(manifest: [1, 2, 3])
             await writer.abort()
             let left = try FileManager.default.contentsOfDirectory(atPath: home.root).filter { $0 != "home" }

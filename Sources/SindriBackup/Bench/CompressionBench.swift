@@ -213,7 +213,7 @@ public enum CompressionBench {
 
     /// Reads `path` in 1 MiB chunks, calling `body` for each.
     private static func readChunks(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let source = try ArchiveByteSource(path: path)
+        let source = try ArchiveSources.open(path)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         while true {

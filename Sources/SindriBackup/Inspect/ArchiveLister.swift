@@ -38,8 +38,13 @@ public struct ArchiveListing: Sendable {
 public struct ArchiveLister: Sendable {
     /// The archive's path; `-` reads standard input.
     public let path: String
+    /// How to open remote or encrypted archives.
+    public let access: ArchiveAccess
 
-    public init(path: String) { self.path = path }
+    public init(path: String, access: ArchiveAccess = ArchiveAccess()) {
+        self.path = path
+        self.access = access
+    }
 
     private struct StopListing: Error {}
 
@@ -51,9 +56,9 @@ public struct ArchiveLister: Sendable {
     public func list(
         onManifest: (BackupManifest?) throws -> Void, onMember: (TarMember) throws -> Void
     ) throws -> ArchiveListing {
-        let source = try ArchiveByteSource(path: path)
+        let source = try ArchiveSources.open(path, access: access)
         var listing = ArchiveListing()
-        listing.archiveBytes = source.fileSize
+        listing.archiveBytes = source.totalBytes
         do {
             try run(source: source, listing: &listing, onManifest: onManifest, onMember: onMember)
         } catch let error as CodecError {
@@ -70,7 +75,7 @@ public struct ArchiveLister: Sendable {
     }
 
     private func run(
-        source: ArchiveByteSource, listing: inout ArchiveListing,
+        source: any ArchiveByteSource, listing: inout ArchiveListing,
         onManifest: (BackupManifest?) throws -> Void, onMember: (TarMember) throws -> Void
     ) throws {
         let boundaries = Boundaries()

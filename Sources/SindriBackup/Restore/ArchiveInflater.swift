@@ -25,7 +25,7 @@ final class ArchiveInflater {
         var dataChecksum: String?
     }
 
-    private let descriptor: Int32
+    private let source: any ArchiveByteSource
     private let name: String
     private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Largest member the framing accepts at all (larger goes to zlib's streaming inflater).
@@ -49,9 +49,9 @@ final class ArchiveInflater {
     /// Members of one batch (enough to keep every worker busy).
     private var batchMemberLimit: Int { min(64, workers * 4) }
 
-    init(descriptor: Int32, name: String) {
-        self.descriptor = descriptor
-        self.name = name
+    init(source: any ArchiveByteSource) {
+        self.source = source
+        self.name = source.name
     }
 
     private var buffer: [UInt8] = []
@@ -72,9 +72,7 @@ final class ArchiveInflater {
             let old = buffer.count
             buffer.append(contentsOf: [UInt8](repeating: 0, count: 4 << 20))
             let count = try buffer.withUnsafeMutableBytes { raw -> Int in
-                do {
-                    return try Syscalls.readSome(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
-                } catch let failure as Syscalls.Failure { throw failure.error(path: name) }
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
             }
             buffer.removeLast(buffer.count - old - count)
             if count == 0 { endOfInput = true }

@@ -102,11 +102,12 @@ final class ArchiveScanner {
     ///
     /// Blocking (reads, waits for the inflate workers and the lanes): runs on the engine's
     /// thread (`BlockingExecutor`), never on the cooperative pool.
-    func scan(_ descriptor: Int32, name: String) throws -> ScannedArchive {
+    func scan(_ source: any ArchiveByteSource) throws -> ScannedArchive {
+        let name = source.name
         archiveName = name
         // The inflater's and the lanes' waits all happen on this thread.
         BlockingWaits.assertAllowed("ArchiveScanner.scan")
-        let inflater = ArchiveInflater(descriptor: descriptor, name: name)
+        let inflater = ArchiveInflater(source: source)
         let inflated: ArchiveInflater.Summary
         var lanesFinished = false
         defer { if !lanesFinished { lanes.cancel() } }

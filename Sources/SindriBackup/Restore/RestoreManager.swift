@@ -25,14 +25,15 @@ public struct RestoreManager: Sendable {
 
     /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
     /// is called once per inflated gzip member with the file content read so far.
-    public func verify(archive: String, progress: (@Sendable (RestoreProgress) -> Void)? = nil) async throws -> VerificationReport {
+    public func verify(
+        archive: String, access: ArchiveAccess = ArchiveAccess(), progress: (@Sendable (RestoreProgress) -> Void)? = nil
+    ) async throws -> VerificationReport {
         try await BlockingExecutor.shared.run {
             try Interruption.checkpoint()
-            let (fd, name) = try Self.openArchive(archive)
-            defer { if fd != STDIN_FILENO { close(fd) } }
+            let source = try ArchiveSources.open(archive, access: access)
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
             scanner.progress = progress
-            let scanned = try scanner.scan(fd, name: name)
+            let scanned = try scanner.scan(source)
             return scanned.report
         }
     }
@@ -54,24 +55,6 @@ public struct RestoreManager: Sendable {
     /// The library's documented signature.
     public func restore(_ archive: String, _ home: String, _ options: RestoreOptions) async throws -> RestoreResult {
         try await restore(archive: archive, home: home, options: options)
-    }
-
-    static func openArchive(_ archive: String) throws -> (Int32, String) {
-        if archive == "-" {
-            if isatty(STDIN_FILENO) == 1 { throw SindriError.standardInputIsTerminal }
-            return (STDIN_FILENO, "standard input")
-        }
-        do {
-            let fd = try Syscalls.openAt(AT_FDCWD, archive, O_RDONLY)
-            let info = try Syscalls.fileStatus(fd)
-            if let refusal = SindriError.archiveNotAFile(archive, mode: info.st_mode) {
-                close(fd)
-                throw refusal
-            }
-            return (fd, archive)
-        } catch let failure as Syscalls.Failure {
-            throw SindriError.archiveCannotOpen(archive, errno: failure.errno, operation: failure.operation)
-        }
     }
 
     private static func run(
@@ -122,8 +105,8 @@ public struct RestoreManager: Sendable {
 
         // The PATHs are checked first (a typo is a usage error), then the archive must be there.
         let selection = try RestorePathSelection(options.only)
-        let (fd, name) = try openArchive(archive)
-        defer { if fd != STDIN_FILENO { close(fd) } }
+        let source = try ArchiveSources.open(archive, access: options.access)
+        let name = source.name
 
         // Stage 0: one restore at a time per home; an unfinished earlier one is undone first.
         var lock: HomeLock?
@@ -157,7 +140,7 @@ public struct RestoreManager: Sendable {
         let available = try? Syscalls.availableBytes(home)
         let scanner = ArchiveScanner(staging: staging, availableBytes: available, force: options.force)
         scanner.progress = progress
-        let scanned = try scanner.scan(fd, name: name)
+        let scanned = try scanner.scan(source)
         notes += scanned.report.notes
         phases.mark("read and check (stage 1)")
         // Later stages only announce themselves: the counters stay at the read's totals.

@@ -35,6 +35,8 @@ public struct RestoreOptions: Sendable {
     /// replaces or modifies an existing path; false cancels the restore (nothing changed). Nil
     /// (or a dry run) asks nothing. Runs on the restore's blocking thread, so it may read a terminal.
     public var confirm: (@Sendable (RestoreChanges) -> Bool)?
+    /// How to open a remote or encrypted archive.
+    public var access = ArchiveAccess()
 
     public init(
         mode: RestoreMode = .safe, dryRun: Bool = false, interactive: Bool = true, force: Bool = false,

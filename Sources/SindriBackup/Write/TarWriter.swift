@@ -24,7 +24,9 @@ struct CompressedBlock: Sendable {
 /// tasks. One caller at a time (the backup's driver awaits each call), so the suspension while
 /// a spanning file's hashing catches up never lets another call in.
 actor TarWriter {
-    private let output: ArchiveOutput
+    /// Where the archive goes (a local file, standard output, or any other sink); only this
+    /// actor writes to it, one call at a time, on the blocking-I/O thread.
+    private let output: any ArchiveSink
     private let blockSize: Int
     private let window: Int
     private let progress: (@Sendable (BackupProgress) -> Void)?
@@ -47,7 +49,7 @@ actor TarWriter {
         BlockingExecutor.shared.asUnownedSerialExecutor()
     }
 
-    init(output: ArchiveOutput, blockSize: Int, window: Int, progress: (@Sendable (BackupProgress) -> Void)? = nil) {
+    init(output: any ArchiveSink, blockSize: Int, window: Int, progress: (@Sendable (BackupProgress) -> Void)? = nil) {
         self.output = output
         self.blockSize = blockSize
         self.window = max(1, window)
@@ -148,16 +150,18 @@ actor TarWriter {
     /// Bytes written so far.
     var bytesWritten: UInt64 { output.bytesWritten }
 
-    /// Writes the final manifest over the placeholder, then makes the archive durable and visible
-    /// with its `.sha256` sidecar; returns the sidecar's path.
-    func commit(manifest: [UInt8]) throws -> String? {
-        try output.rewrite(manifest, at: 0)
-        let checksum = try output.wholeFileChecksum()
-        return try output.commit(wholeFileChecksum: checksum)
+    /// Writes the final manifest over the placeholder (when the sink can replace its start), then
+    /// makes the archive durable and visible with its `.sha256` sidecar; returns the sidecar's
+    /// location (nil for a stream).
+    /// Called past the point of no return: no stop request is checked here.
+    func commit(manifest: [UInt8]?) throws -> String? {
+        try output.commit(replacingStartWith: manifest)
     }
 
-    /// The archive's path once committed (nil for stdout) and what was cleaned up beside it.
-    var finalPath: String? { output.finalPath }
+    /// Whether the manifest written first can be replaced at the end (false for a stream).
+    nonisolated var canReplaceStart: Bool { output.canReplaceStart }
+    /// The archive's location once committed (nil for stdout) and what was cleaned up beside it.
+    var location: String? { output.location }
     var notes: [String] { output.notes }
 
     /// Removes the temporary file: a failed or cancelled backup leaves nothing at the output.

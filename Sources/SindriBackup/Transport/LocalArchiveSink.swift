@@ -6,29 +6,7 @@ import SindriArchive
 import Glibc
 #endif
 
-/// Where an archive goes: a named file, a file named by the tool inside a directory, or stdout.
-public enum BackupOutput: Sendable, Equatable {
-    /// Exactly this file path.
-    case file(String)
-    /// `sindri-backup-{name}-{timestamp}.tar.gz` inside this existing directory.
-    case directory(String)
-    /// The archive on standard output.
-    case standardOutput
-
-    /// Interprets a `--output` argument: `-` is stdout, an existing directory or a path ending in
-    /// `/` is a directory, anything else is the archive's path.
-    public static func parse(_ argument: String) -> BackupOutput {
-        if argument == "-" { return .standardOutput }
-        if argument.hasSuffix("/") { return .directory(argument) }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
-            return .directory(argument)
-        }
-        return .file(argument)
-    }
-}
-
-/// The single ordered writer of an archive.
+/// An archive written to a local file or to standard output.
 ///
 /// For a file it writes under a temporary name in the destination directory, and only
 /// `commit()` (fsync, rename, fsync of the directory) makes it appear at the final path, so a
@@ -39,7 +17,9 @@ public enum BackupOutput: Sendable, Equatable {
 /// `renameat2(RENAME_NOREPLACE)`, so of two backups finishing in the same second each gets its
 /// own file (`…-2.tar.gz`, `…-3.tar.gz`); a name whose `.sha256` exists is passed over too. A
 /// name given explicitly (`-o FILE`) is replaced, atomically by the rename.
-final class ArchiveOutput: @unchecked Sendable {
+// @unchecked: its mutable state is only touched by the single writer, one call at a time on
+// the engine's thread (the `ArchiveSink` contract).
+final class LocalArchiveSink: ArchiveSink, @unchecked Sendable {
     /// The archive's path; for an automatic name, the name actually claimed once committed.
     private(set) var finalPath: String?
     /// Whether the tool chose the name (it may then take a numbered suffix, and never replaces).
@@ -101,6 +81,15 @@ final class ArchiveOutput: @unchecked Sendable {
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
+    var location: String? { finalPath }
+    var canReplaceStart: Bool { finalPath != nil }
+
+    func commit(replacingStartWith start: [UInt8]?) throws -> String? {
+        guard finalPath != nil else { return nil }
+        if let start { try rewrite(start, at: 0) }
+        return try commit(wholeFileChecksum: try wholeFileChecksum())
+    }
+
     /// Appends bytes; `isData` marks the data members the archive checksum covers.
     func write(_ bytes: [UInt8], isData: Bool) throws {
         if isData { bytes.withUnsafeBytes { dataHasher.update(bufferPointer: $0) } }
@@ -118,7 +107,7 @@ final class ArchiveOutput: @unchecked Sendable {
     }
 
     /// Overwrites bytes at `offset` (the fixed-size manifest member).
-    func rewrite(_ bytes: [UInt8], at offset: UInt64) throws {
+    private func rewrite(_ bytes: [UInt8], at offset: UInt64) throws {
         do {
             try bytes.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0, at: Int64(offset)) }
         } catch let failure as Syscalls.Failure {
@@ -127,7 +116,7 @@ final class ArchiveOutput: @unchecked Sendable {
     }
 
     /// The hex SHA256 of the whole file as written (for the `.sha256` sidecar).
-    func wholeFileChecksum() throws -> String {
+    private func wholeFileChecksum() throws -> String {
         do {
             return FileDigest.hex(try FileDigest.sha256(of: descriptor))
         } catch let failure as Syscalls.Failure {
@@ -143,7 +132,7 @@ final class ArchiveOutput: @unchecked Sendable {
     /// explicit path is removed (and the removal made durable) before the archive is renamed over
     /// the old archive; only then is the new sidecar renamed into place. A kill in between leaves
     /// the old archive without a sidecar, or the new one without a sidecar, never a wrong pair.
-    func commit(wholeFileChecksum: String) throws -> String? {
+    private func commit(wholeFileChecksum: String) throws -> String? {
         guard let finalPath, let temporaryName else { return nil }
         do {
             try Syscalls.sync(descriptor)

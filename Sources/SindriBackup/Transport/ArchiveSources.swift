@@ -1,0 +1,22 @@
+/// What opening an archive for reading may need besides its name: the settings of the remote
+/// and encrypted sources (endpoints, credentials' origin, identities). Empty for local files.
+///
+/// One value is handed from the command line to every reader (restore, verify, list, bench),
+/// so each source kind is configured in one place.
+public struct ArchiveAccess: Sendable {
+    public init() {}
+}
+
+/// Opens the archive a command names, whatever kind of location that is.
+///
+/// The one place that maps an argument (`-`, a path, and the remote and encrypted kinds layered
+/// on `ArchiveByteSource`) to a source, so restore, verify, list and bench accept the same
+/// arguments.
+public enum ArchiveSources {
+    /// Opens `argument` for reading: `-` is standard input, anything else a local path.
+    ///
+    /// - Throws: `SindriError` `.invalidArgument` when it cannot be opened or is no file.
+    public static func open(_ argument: String, access: ArchiveAccess = ArchiveAccess()) throws -> any ArchiveByteSource {
+        try FileByteSource(path: argument)
+    }
+}
