@@ -10,6 +10,10 @@ let package = Package(
         // The readers of untrusted input, for the fuzz targets in Fuzz/.
         .library(name: "SindriCodecs", targets: ["SindriCodecs"]),
         .library(name: "SindriArchive", targets: ["SindriArchive"]),
+        // The layers under and over the engine, for the fuzz targets and benchmarks.
+        .library(name: "SindriSystem", targets: ["SindriSystem"]),
+        .library(name: "SindriJournal", targets: ["SindriJournal"]),
+        .library(name: "SindriReporting", targets: ["SindriReporting"]),
         .executable(name: "sindri", targets: ["sindri"]),
         .executable(name: "sindri-workspace", targets: ["sindri-workspace"]),
     ],
@@ -29,20 +33,35 @@ let package = Package(
         .target(name: "SindriCodecs", dependencies: ["CZlib", "CLZ4", "CLibdeflate"]),
         // Pure value types: tar headers, manifest, patterns and profiles. No I/O.
         .target(name: "SindriArchive"),
-        // The engine and the library API named in the user guide.
+        // The system layer: syscalls, descriptors, directory reading, the blocking-I/O executor,
+        // signals and the error type every layer above reports with.
+        .target(
+            name: "SindriSystem",
+            dependencies: ["CSindriSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The restore journal without I/O: records, codec, the transaction state machine and the
+        // recovery planner, so they can be reasoned about and tested as pure functions.
+        .target(name: "SindriJournal", dependencies: ["SindriArchive"]),
+        // The engine: walk, write, restore, snapshot, inspect, and the library API.
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "CSindriSystem",
+                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Leaves on top of the engine, which never imports them: JSON events, the progress format
+        // and the compression bench.
+        .target(
+            name: "SindriReporting",
+            dependencies: ["SindriBackup", "SindriSystem", "SindriJournal", "SindriArchive", "SindriCodecs"]
         ),
         // Deterministic realistic workspaces for tests, benchmarks and `sindri bench --synthetic`.
         .target(name: "SindriSynthetic"),
         .executableTarget(
             name: "sindri",
             dependencies: [
-                "SindriBackup", "SindriSynthetic",
+                "SindriBackup", "SindriReporting", "SindriSystem", "SindriSynthetic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,8 +71,14 @@ let package = Package(
         .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive"]),
         .testTarget(
             name: "SindriBackupTests",
-            dependencies: ["SindriBackup", "SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
-        .testTarget(name: "SindriEndToEndTests", dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup"]),
+        .testTarget(
+            name: "SindriEndToEndTests",
+            dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting"]
+        ),
     ]
 )

@@ -24,8 +24,8 @@ let targets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzTar", [product("SindriArchive")]),
     ("FuzzManifest", [product("SindriArchive")]),
     ("FuzzChecksumList", [product("SindriArchive")]),
-    ("FuzzJournal", [product("SindriBackup")]),
-    ("FuzzVerify", [product("SindriBackup")]),
+    ("FuzzJournal", [product("SindriJournal")]),
+    ("FuzzVerify", [product("SindriBackup"), product("SindriSystem")]),
 ]
 
 let package = Package(

@@ -5,6 +5,7 @@ import SindriArchive
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Creates backup archives: the library entry point behind `sindri backup`.
@@ -78,7 +79,7 @@ public struct ArchiveBuilder: Sendable {
     }
 
     /// Opens the home for the walk; a missing or unreadable home is a usage error.
-    static func openHome(_ home: String) throws -> Int32 {
+    package static func openHome(_ home: String) throws -> Int32 {
         do {
             let fd = try Syscalls.openAt(AT_FDCWD, home, O_RDONLY | O_DIRECTORY)
             // Reading the directory is what a backup needs; opening alone does not prove it.

@@ -1,6 +1,7 @@
 import Foundation
 import SindriArchive
 import SindriCodecs
+import SindriSystem
 
 /// Exclusions on top of the profile: user patterns (gitignore syntax) and walk filters.
 public struct ExclusionConfig: Sendable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SindriArchive
 import SindriBackup
+import SindriReporting
 
 /// `sindri backup`: archive the home directory.
 struct BackupCommand: AsyncParsableCommand {

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import SindriArchive
 import SindriBackup
+import SindriReporting
 import SindriSynthetic
+import SindriSystem
 
 extension BenchFormat: ExpressibleByArgument {}
 

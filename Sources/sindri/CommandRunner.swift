@@ -4,6 +4,7 @@ import Foundation
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Runs a command's work as a cancellable task: SIGINT and SIGTERM stop it and the process exits

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SindriBackup
+import SindriSystem
 
 /// What to leave out beyond the profile: patterns, exclude files and walk filters.
 struct ExclusionOptions: ParsableArguments {

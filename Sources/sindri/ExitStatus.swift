@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SindriBackup
+import SindriSystem
 
 /// Exit statuses, documented in `sindri --help` and the README. Never renumbered.
 enum ExitStatus: Int32 {

@@ -4,6 +4,8 @@ import SindriArchive
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriReporting
+import SindriSystem
 #endif
 
 /// `sindri list`: an archive's manifest summary and members, like `tar -tv`.

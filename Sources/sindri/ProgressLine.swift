@@ -2,6 +2,7 @@ import Foundation
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriReporting
 #endif
 
 /// The one-line progress display on a terminal, redrawn in place with `\r`.

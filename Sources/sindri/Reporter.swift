@@ -3,6 +3,8 @@ import SindriArchive
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriReporting
+import SindriSystem
 #endif
 
 /// Everything a command tells the user, in text or as `--json` events, on the right stream.

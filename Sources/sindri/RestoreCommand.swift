@@ -4,6 +4,8 @@ import SindriArchive
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriReporting
+import SindriSystem
 #endif
 
 extension RestoreMode: ExpressibleByArgument {}

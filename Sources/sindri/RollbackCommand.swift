@@ -3,6 +3,7 @@ import Foundation
 import SindriBackup
 #if canImport(Glibc)
 import Glibc
+import SindriReporting
 #endif
 
 /// `sindri rollback`: undo a restore.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SindriBackup
+import SindriReporting
 
 /// The `sindri` command: backs up a home directory into a standard .tar.gz and restores it safely.
 @main

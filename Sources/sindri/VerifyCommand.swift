@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SindriBackup
+import SindriReporting
 
 /// `sindri verify`: check an archive completely without writing anything.
 struct VerifyCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import SindriCodecs
+import SindriSystem
 import Testing
 @testable import SindriBackup
 

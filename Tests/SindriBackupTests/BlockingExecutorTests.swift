@@ -1,5 +1,6 @@
 import Foundation
 @testable import SindriBackup
+import SindriSystem
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import SindriSystem
 import Testing
 @testable import SindriBackup
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import Foundation
+import SindriJournal
 import Testing
 @testable import SindriBackup
 

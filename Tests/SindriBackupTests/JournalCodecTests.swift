@@ -1,4 +1,5 @@
 import Foundation
+import SindriJournal
 import Testing
 import SindriBackup
 

@@ -1,3 +1,4 @@
+import SindriJournal
 import Testing
 import SindriBackup
 

@@ -1,4 +1,5 @@
 import SindriBackup
+import SindriJournal
 
 /// What the fake file tree stores at a location.
 enum JournalFakeNode: Hashable {

@@ -1,4 +1,5 @@
 import SindriBackup
+import SindriJournal
 
 /// A realistic restore for the journal tests: a home with files, a symlink, directories and
 /// non-UTF-8 names, a staging directory with the verified new content, and a 22-step plan that

@@ -1,3 +1,4 @@
+import SindriSystem
 import Testing
 @testable import SindriBackup
 

@@ -5,7 +5,7 @@ import Testing
 /// with `sha256sum` itself. Everything is read back with Python and coreutils.
 @Suite("backup manifest and checksums (end to end)")
 struct BackupManifestTests {
-    /// A guide home (hard link, symlink, empty directory, an installed extension) plus more
+    /// The standard fixture home (hard link, symlink, empty directory, an installed extension) plus more
     /// extensions and, optionally, a `sindri.yaml` naming the instance.
     private func home(in temp: TemporaryDirectory, instanceName: String?) throws -> String {
         let home = temp.sub("home")

@@ -1,5 +1,6 @@
 import Foundation
 import SindriBackup
+import SindriReporting
 import Testing
 
 /// The bench plot as a picture: labels apart, a legend, axes fitted to the data, the default

@@ -1,5 +1,6 @@
 import Foundation
 import SindriBackup
+import SindriReporting
 import Testing
 
 /// The progress line's text and the event schema, as pure functions (no terminal, no clock).

@@ -1,5 +1,6 @@
 import Foundation
 import SindriBackup
+import SindriReporting
 import Testing
 
 /// The progress line: drawn on a terminal, never into a pipe, off with -q, --progress never,

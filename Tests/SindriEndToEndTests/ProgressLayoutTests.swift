@@ -1,5 +1,7 @@
 import Foundation
 import SindriBackup
+import SindriReporting
+import SindriSystem
 import Testing
 
 /// The progress line at the widths people use: stable fields, a readable path, labelled phases,

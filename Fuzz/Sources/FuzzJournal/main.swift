@@ -1,7 +1,7 @@
 // The write-ahead journal's record codec: the whole-journal decoder crash recovery runs, and
 // `decodeEnds`, which looks only at the first and last lines.
 import FuzzSupport
-import SindriBackup
+import SindriJournal
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJournal(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -6,6 +6,7 @@ import Dispatch
 import Foundation
 import FuzzSupport
 import SindriBackup
+import SindriSystem
 
 private let folder: String = {
     var template = Array((NSTemporaryDirectory() + "/sindri-fuzz-verify.XXXXXX").utf8CString)

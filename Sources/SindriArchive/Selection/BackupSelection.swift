@@ -12,8 +12,8 @@
 ///    cannot override rules 1–3: a negation cancels an exclusion, it does not widen a profile.
 ///
 /// Two readings of ``ALWAYS_EXCLUDE`` go beyond plain gitignore, both following the list's intent:
-/// - `X/**` in gitignore excludes what is inside `X` but not `X` itself. The guide says `.cache/` is
-///   excluded, so each `X/**` entry also excludes the directory `X`: the walker never opens it and the
+/// - `X/**` in gitignore excludes what is inside `X` but not `X` itself. The product excludes `.cache/`
+///   itself, so each `X/**` entry also excludes the directory `X`: the walker never opens it and the
 ///   archive holds no empty `.cache/` or `node_modules/` directories.
 /// - `**/dist` and `**/build` exclude directories only. They name build output; a file called `build` (a
 ///   project's build script, `workspace/scripts/build`) is user data and stays in the backup.

@@ -1,6 +1,7 @@
 import Foundation
 import SindriArchive
 import SindriCodecs
+import SindriSystem
 
 /// What `ArchiveLister` found and how much of the archive it had to read.
 public struct ArchiveListing: Sendable {

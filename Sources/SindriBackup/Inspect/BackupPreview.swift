@@ -2,6 +2,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// What `sindri backup --dry-run` reports: the walk a real backup to the same output would make.

@@ -3,6 +3,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 /// The write-ahead journal of one restore on disk: `<home>/.sindri/journals/<id>.journal`.

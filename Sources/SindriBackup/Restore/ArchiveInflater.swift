@@ -6,6 +6,7 @@ import SindriArchive
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Inflates an archive to its tar stream, in parallel when the archive is ours.

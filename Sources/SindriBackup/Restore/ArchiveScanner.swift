@@ -5,6 +5,7 @@ import SindriArchive
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// One member of an archive after validation, with its path made safe.

@@ -3,6 +3,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 /// What `sindri rollback` did, or with `--dry-run` would do, path by path.

@@ -2,6 +2,8 @@ import CSindriSystem
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 extension EntryFingerprint {

@@ -2,6 +2,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// One restore or rollback at a time per home: an exclusive `flock` on `<home>/.sindri/lock`.

@@ -3,6 +3,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 /// Restores archives into a home and verifies them: the library entry point behind

@@ -1,4 +1,5 @@
 import SindriArchive
+import SindriSystem
 
 /// The PATHs given to `sindri restore`: which members to restore, each with what lies below it.
 ///

@@ -4,6 +4,7 @@ import Dispatch
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// What the home holds at a path, looked up without following any symlink.

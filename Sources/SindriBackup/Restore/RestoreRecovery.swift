@@ -3,6 +3,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 /// Carries out the journal's undo plans on the real file system: automatic rollback after a

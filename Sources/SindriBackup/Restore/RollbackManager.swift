@@ -2,6 +2,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// A pre-restore snapshot and the state of the restore it belongs to (`sindri rollback --list`).

@@ -3,6 +3,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// A restore transaction's private directory on the home's filesystem:

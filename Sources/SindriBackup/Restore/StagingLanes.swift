@@ -5,6 +5,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// The per-file work of stage 1, spread over a few threads: hashing each file's content with

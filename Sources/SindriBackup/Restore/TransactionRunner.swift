@@ -3,6 +3,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriJournal
+import SindriSystem
 #endif
 
 /// Carries out the actions of a `RestoreTransaction` on the journal file and the home.

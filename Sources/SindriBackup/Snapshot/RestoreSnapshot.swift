@@ -4,6 +4,7 @@ import SindriArchive
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// The pre-restore snapshot: a standard tar of exactly the home entries a restore will replace

@@ -1,3 +1,4 @@
+import SindriSystem
 /// Sequential reads of an archive, wherever it lives: a local file, standard input, and the
 /// remote and decrypting sources layered on the same interface.
 ///

@@ -1,3 +1,4 @@
+import SindriSystem
 /// Where a backup's archive bytes go: a local file, standard output, and the remote and
 /// encrypting destinations layered on the same interface.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SindriSystem
 
 /// Opens the destination a backup writes to, whatever kind of location `--output` names.
 ///

@@ -1,3 +1,4 @@
+import SindriSystem
 /// What opening an archive for reading may need besides its name: the settings of the remote
 /// and encrypted sources (endpoints, credentials' origin, identities). Empty for local files.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// An archive read from a local file or standard input, with a skip that seeks when it can.

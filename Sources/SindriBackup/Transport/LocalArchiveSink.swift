@@ -4,6 +4,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// An archive written to a local file or to standard output.

@@ -1,5 +1,6 @@
 import CSindriSystem
 import SindriArchive
+import SindriSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc

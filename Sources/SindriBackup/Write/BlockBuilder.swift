@@ -4,6 +4,7 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// One block of the tar stream, built by a worker: the raw bytes, the digests of files wholly

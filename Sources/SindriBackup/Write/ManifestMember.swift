@@ -3,6 +3,7 @@ import SindriArchive
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// Builds the manifest, the archive's first member.

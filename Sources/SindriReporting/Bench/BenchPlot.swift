@@ -1,4 +1,5 @@
 import Foundation
+import SindriBackup
 
 /// An SVG plot of a bench report: two panels, compression and decompression throughput (x)
 /// against ratio (y), one labelled point per setting, so the level that buys the most ratio per

@@ -1,4 +1,5 @@
 import Foundation
+import SindriBackup
 
 /// The output formats of `sindri bench`.
 public enum BenchFormat: String, Sendable, CaseIterable {

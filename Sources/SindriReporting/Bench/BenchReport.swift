@@ -1,4 +1,5 @@
 import Foundation
+import SindriBackup
 
 /// One measured codec setting of `sindri bench`: a gzip level through the whole backup pipeline,
 /// or LZ4 over the same tar stream.

@@ -2,9 +2,9 @@ import Crypto
 
 /// SHA256 of whole files and its hex form, shared by the sidecar, restore's identical-file check
 /// and the archive checksums.
-enum FileDigest {
+package enum FileDigest {
     /// SHA256 of everything readable from `fd`, read with `pread` in 1 MiB chunks from offset 0.
-    static func sha256(of fd: Int32) throws -> [UInt8] {
+    package static func sha256(of fd: Int32) throws -> [UInt8] {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
@@ -18,7 +18,7 @@ enum FileDigest {
     }
 
     /// Lowercase hex, as `sha256sum` prints it.
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
+    package static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in digest {

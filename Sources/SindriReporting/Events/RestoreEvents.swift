@@ -1,46 +1,8 @@
 import Foundation
 import SindriArchive
+import SindriBackup
 
 // The events `sindri restore`, `sindri verify` and `sindri rollback` report.
-
-/// The stages of a restore, as the progress line and the `status` event name them.
-public enum RestorePhase: String, Sendable, Equatable {
-    /// Stage 1: reading and checking the archive (all of `verify`); the only stage with counters.
-    case reading
-    /// Stage 2: deciding what happens to each path.
-    case planning
-    /// Stage 3: the pre-restore snapshot of what will be replaced.
-    case snapshot
-    /// Stage 4: the journaled renames into the home.
-    case applying
-    /// Stage 5: syncing and recording the commit.
-    case committing
-}
-
-/// How far a restore has come. In the reading phase (stage 1, all of `verify`): file content
-/// bytes done against the manifest's `total_size_bytes`, files done against its `files_included`;
-/// later phases only announce themselves.
-public struct RestoreProgress: Sendable, Equatable {
-    public var phase: RestorePhase
-    public var filesDone: Int
-    public var filesTotal: Int
-    public var bytesDone: UInt64
-    public var bytesTotal: UInt64
-    /// The member being read, as raw bytes.
-    public var currentPath: [UInt8]
-
-    public init(
-        phase: RestorePhase = .reading, filesDone: Int, filesTotal: Int, bytesDone: UInt64, bytesTotal: UInt64,
-        currentPath: [UInt8] = []
-    ) {
-        self.phase = phase
-        self.filesDone = filesDone
-        self.filesTotal = filesTotal
-        self.bytesDone = bytesDone
-        self.bytesTotal = bytesTotal
-        self.currentPath = currentPath
-    }
-}
 
 extension ProgressSnapshot {
     /// A restore's (or verify's) progress report taken `elapsed` seconds after the start.

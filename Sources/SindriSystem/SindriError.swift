@@ -90,7 +90,7 @@ public struct SindriError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A size for messages: `1.5 GiB (1610612736 bytes)`, so free-space errors read at a glance
     /// and still give the exact count.
     public static func size(_ bytes: UInt64) -> String {
-        bytes < 1024 ? "\(bytes) bytes" : "\(ProgressFormat.bytes(bytes)) (\(bytes) bytes)"
+        bytes < 1024 ? "\(bytes) bytes" : "\(BinaryUnits.text(bytes)) (\(bytes) bytes)"
     }
 
     public static func == (a: SindriError, b: SindriError) -> Bool {

@@ -46,16 +46,16 @@ public enum JournalStatus: Sendable, Hashable {
 
 /// A journal's records checked against the protocol and summed up: the header, every step with
 /// an intent (index-aligned), which were done, which were undone, and the status.
-struct JournalHistory: Sendable {
+package struct JournalHistory: Sendable {
     var header: JournalHeader?
-    var steps: [JournalStep] = []
+    package var steps: [JournalStep] = []
     var done: Set<Int> = []
     var undone: Set<Int> = []
-    var status: JournalStatus = .empty
+    package var status: JournalStatus = .empty
 
     /// Reads records in order, or returns why they break the protocol (which means the journal
     /// was not written by a correct applier and must not drive an automatic rollback).
-    static func read(_ records: [JournalRecord]) -> Result<JournalHistory, JournalProtocolViolation> {
+    package static func read(_ records: [JournalRecord]) -> Result<JournalHistory, JournalProtocolViolation> {
         var history = JournalHistory()
         for (position, record) in records.enumerated() {
             func violation(_ message: String) -> Result<JournalHistory, JournalProtocolViolation> {

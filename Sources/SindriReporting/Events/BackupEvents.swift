@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriBackup
 
 // The events `sindri backup` reports, made from the engine's own results.
 

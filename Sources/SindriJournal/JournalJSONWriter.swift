@@ -2,7 +2,7 @@
 /// on the applier's hot path (two records per file restored), cannot fail, and its output is the
 /// same bytes on every platform. `JournalRecord`'s `Decodable` conformance reads it back; tests
 /// check the two agree.
-struct JournalJSONWriter {
+package struct JournalJSONWriter {
     private(set) var bytes: [UInt8] = []
 
     init() { bytes.reserveCapacity(160) }

@@ -13,8 +13,8 @@ import Glibc
 /// Points: `locked` (lock taken, nothing staged), `planned` (plan made, no snapshot yet),
 /// `snapshotted` (snapshot written, no journal yet), `before-apply` (snapshot and journal written, nothing applied), `before-attributes` (every
 /// step taken, created directories not yet given their mode).
-enum TestPause {
-    static func reach(_ point: String) {
+package enum TestPause {
+    package static func reach(_ point: String) {
         #if DEBUG
         guard let raw = getenv("SINDRI_TEST_PAUSE") else { return }
         let value = String(cString: raw)
@@ -49,7 +49,7 @@ extension TestPause {
     private static let count = signalEnvironment["SINDRI_TEST_PAUSE_COUNT"].flatMap { Int($0) } ?? 1
     private static let arrivals = Atomic<Int>(0)
 
-    static func here(_ name: String) {
+    package static func here(_ name: String) {
         #if DEBUG
         guard let signalPoint, signalPoint == name else { return }
         guard arrivals.add(1, ordering: .relaxed).newValue == count else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriBackup
 
 // The events `sindri list` and `sindri bench` report.
 

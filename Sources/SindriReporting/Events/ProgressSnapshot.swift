@@ -1,4 +1,5 @@
 import SindriArchive
+import SindriBackup
 
 /// Where a long command stands, in the terms every command shares: files and bytes done out of
 /// totals known in advance (from the walk, or from the archive's manifest), bytes written, errors

@@ -1,7 +1,7 @@
 /// Turns journaled steps into undo operations. Shared by the live rollback in
 /// ``RestoreTransaction`` and by ``JournalRecovery``, so a rollback after a crash does exactly
 /// what the interrupted process would have done.
-enum UndoPlanner {
+package enum UndoPlanner {
     /// The undo of every step, index-aligned, for a transaction that did not commit: originals
     /// are still parked in the aside directory or at their `.bak` names.
     ///
@@ -72,7 +72,7 @@ enum UndoPlanner {
 }
 
 /// For each home path whose original was parked, where it went (the latest such step wins).
-struct JournalOriginalHolders {
+package struct JournalOriginalHolders {
     private var byPath: [[UInt8]: (index: Int, holder: JournalLocation)] = [:]
     private var counter = 0
 

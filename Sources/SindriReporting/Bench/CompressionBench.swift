@@ -1,8 +1,10 @@
 import Foundation
 import SindriArchive
+import SindriBackup
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// What `sindri bench` measures.

@@ -1,4 +1,5 @@
 import Foundation
+import SindriBackup
 
 /// Any JSON value, for the parts of an event whose shape belongs to another type (the archive's
 /// manifest, `bench`'s report) and is embedded as it is.

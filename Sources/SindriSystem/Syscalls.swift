@@ -13,6 +13,11 @@ public enum Syscalls {
         public let operation: String
         public let errno: Int32
 
+        package init(operation: String, errno: Int32) {
+            self.operation = operation
+            self.errno = errno
+        }
+
         public var description: String { "\(operation) failed: \(String(cString: strerror(errno)))" }
 
         /// The engine error for this failure on `path`.
@@ -232,16 +237,16 @@ public enum Syscalls {
 
 extension stat {
     /// The file type bits (`S_IFMT`) of `st_mode`.
-    var fileType: mode_t { st_mode & S_IFMT }
-    var isDirectory: Bool { fileType == S_IFDIR }
-    var isRegular: Bool { fileType == S_IFREG }
-    var isSymlink: Bool { fileType == S_IFLNK }
-    var modificationSeconds: Int64 { Int64(st_mtim.tv_sec) }
+    package var fileType: mode_t { st_mode & S_IFMT }
+    package var isDirectory: Bool { fileType == S_IFDIR }
+    package var isRegular: Bool { fileType == S_IFREG }
+    package var isSymlink: Bool { fileType == S_IFLNK }
+    package var modificationSeconds: Int64 { Int64(st_mtim.tv_sec) }
 }
 
 /// Calls `body` with a NUL-terminated copy of the path bytes.
 @inline(__always)
-func withCPath<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T {
+package func withCPath<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T {
     var copy = bytes
     copy.append(0)
     return try copy.withUnsafeBufferPointer { buffer in

@@ -1,7 +1,9 @@
 import SindriArchive
+import SindriBackup
 import SindriCodecs
 #if canImport(Glibc)
 import Glibc
+import SindriSystem
 #endif
 
 /// How much of a tree is already-compressed data (images, archives, packed git objects), which

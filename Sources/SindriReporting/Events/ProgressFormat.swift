@@ -1,4 +1,6 @@
 import SindriArchive
+import SindriBackup
+import SindriSystem
 
 /// The text of the terminal progress line and of human-readable sizes, rates and durations.
 ///
@@ -7,14 +9,7 @@ import SindriArchive
 public enum ProgressFormat {
     /// A byte count in binary units: `512 B`, `1.0 KiB`, `12.3 MiB`, `4.0 GiB`.
     public static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : "\(oneDecimal(value)) \(units[unit])"
+        BinaryUnits.text(count)
     }
 
     /// A rate in binary units per second; `-- B/s` when unknown.
@@ -185,8 +180,7 @@ public enum ProgressFormat {
     }
 
     private static func oneDecimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
+        BinaryUnits.oneDecimal(value)
     }
 
     private static func columns(of scalar: Unicode.Scalar) -> Int {

@@ -17,7 +17,7 @@ public enum CleanupLog {
     /// Records `what` when `result` is not 0, with the current `errno`. `ENOENT` is not a
     /// problem: what was to be removed is already gone.
     @discardableResult
-    static func check(_ result: Int32, _ what: @autoclosure () -> String) -> Bool {
+    package static func check(_ result: Int32, _ what: @autoclosure () -> String) -> Bool {
         guard result != 0 else { return true }
         let code = errno
         guard code != ENOENT else { return true }

@@ -65,7 +65,7 @@ extension JournalStep: Codable {
 }
 
 /// Base64 for byte paths (standard alphabet, padded).
-enum JournalBase64 {
+package enum JournalBase64 {
     static func encode(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
     }

@@ -2,6 +2,8 @@ import Foundation
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
+import SindriBackup
+import SindriSystem
 #endif
 
 /// One message of the machine-readable stream that `sindri --json` writes, one JSON object per line.

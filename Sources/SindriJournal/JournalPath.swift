@@ -5,7 +5,7 @@ import SindriArchive
 /// A journal is read back from disk by the next process, so it is input like any other: a
 /// path that could leave the home (`..`, absolute, NUL) is rejected when decoded and when a step is
 /// recorded, instead of being trusted by the undo that would follow it.
-enum JournalPath {
+package enum JournalPath {
     /// Whether `path` is a clean relative path below the home: components separated by single
     /// `/`, none empty, `.` or `..`, no NUL. The empty path (the home itself) is allowed.
     static func isValidHomePath(_ path: [UInt8]) -> Bool {
