@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 import SindriCodecs
 
 extension ArchiveBuilder {

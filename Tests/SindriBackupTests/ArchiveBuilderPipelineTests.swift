@@ -2,6 +2,7 @@ import Foundation
 import SindriArchive
 import Testing
 @testable import SindriBackup
+import SindriSystem
 
 /// The whole backup pipeline in process (walker, readers, writer): the bytes do not depend on
 /// how many readers ran or in which order blocks finished, GNU tar reads the result, and a

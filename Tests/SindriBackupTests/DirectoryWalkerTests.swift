@@ -2,6 +2,7 @@ import Foundation
 import SindriArchive
 import Testing
 @testable import SindriBackup
+import SindriSystem
 #if canImport(Glibc)
 import Glibc
 #endif

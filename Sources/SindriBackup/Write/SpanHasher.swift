@@ -32,16 +32,18 @@ struct SpanHasher {
         let state = Mutex(SHA256())
     }
 
-    private var open: (member: Int, hash: RunningHash, tail: Task<Void, Never>)?
+    private var open: (member: Int, hash: RunningHash, tail: Pending)?
     private var pending: [Pending] = []
     private var head = 0
     private(set) var digests: [Int: [UInt8]] = [:]
 
     init() {}
 
-    /// Queues a slice of `bytes` (the whole block, shared, not copied).
+    /// Queues a slice of `bytes` (the whole block, shared, not copied): one task per slice, which
+    /// waits for the file's previous slice, continues its hash, and gives the digest after the
+    /// file's last slice.
     mutating func absorb(_ slice: Slice, of bytes: [UInt8]) {
-        let previous: Task<Void, Never>?
+        let previous: Pending?
         let hash: RunningHash
         if let open, open.member == slice.member {
             previous = open.tail
@@ -51,26 +53,17 @@ struct SpanHasher {
             hash = RunningHash()
         }
         let range = slice.range
-        let tail = Task {
-            await previous?.value
-            hash.state.withLock { hasher in
+        let member = slice.member
+        let isLast = slice.isLast
+        let task = Pending {
+            _ = await previous?.value
+            return hash.state.withLock { hasher in
                 bytes.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[range])) }
+                return isLast ? (member: member, digest: Array(hasher.finalize())) : nil
             }
         }
-        if slice.isLast {
-            open = nil
-            let member = slice.member
-            pending.append(Task {
-                await tail.value
-                return (member: member, digest: hash.state.withLock { Array($0.finalize()) })
-            })
-        } else {
-            open = (slice.member, hash, tail)
-            pending.append(Task {
-                await tail.value
-                return nil
-            })
-        }
+        pending.append(task)
+        open = isLast ? nil : (member, hash, task)
     }
 
     /// The oldest queued slice when more than ``depth`` wait (the writer awaits it, then

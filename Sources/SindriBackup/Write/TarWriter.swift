@@ -1,5 +1,6 @@
 import Foundation
 import SindriArchive
+import SindriSystem
 
 /// A block built and compressed by a reader: the raw block (its digests, warnings and bytes, for
 /// the files that span blocks) and its gzip member.
