@@ -20,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -46,7 +49,17 @@ let package = Package(
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem",
+                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Object storage and HTTP(S): the SigV4 signer, the S3 client, the credential chain and the HTTP reader.
+        .target(
+            name: "SindriRemote",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -79,6 +92,11 @@ let package = Package(
         .testTarget(
             name: "SindriEndToEndTests",
             dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting"]
+        ),
+        .testTarget(
+            name: "SindriRemoteTests",
+            dependencies: ["SindriRemote"],
+            resources: [.copy("Fixtures")]
         ),
     ]
 )

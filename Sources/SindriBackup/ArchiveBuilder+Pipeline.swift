@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SindriArchive
 import SindriSystem
@@ -21,6 +22,11 @@ extension ArchiveBuilder {
     /// request and the readers, and each finished child is handed to the actor that owns its
     /// state. Block `k` starts as soon as the layout covers it, so compression overlaps the walk.
     ///
+    /// An incremental backup streams too: the writer runs each batch through the change
+    /// detection against the base (`TreeIndexBuilder.select`, on the I/O thread, since it may
+    /// hash files) and lays out only the changed entries; every walked entry still goes into the
+    /// index member, written before the checksum list in the trailer.
+    ///
     /// The manifest member comes first in the archive, and its placeholder's size is fixed before
     /// any member is known. For a file, the placeholder goes out at once (figures pending) and the
     /// final manifest is written over it at the end. On standard output nothing can be rewritten,
@@ -30,7 +36,7 @@ extension ArchiveBuilder {
     /// the first window of compression while the walk runs, and memory stays bounded.
     func write(
         home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
-        excluded: Set<FileIdentity>, writer: TarWriter, started: Date
+        excluded: Set<FileIdentity>, writer: TarWriter, started: Date, base: BaseArchive?
     ) async throws -> BackupResult {
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let toStandardOutput = !writer.canReplaceStart
@@ -41,14 +47,14 @@ extension ArchiveBuilder {
         defer { descriptors.closeAll() }
         let builder = BlockBuilder(homeDescriptor: homeDescriptor, blockSize: config.blockSize, descriptors: descriptors)
         let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
-        // The walk's totals, warnings and decisions; its members live in the writer's layout only.
+        // The walk's warnings and decisions; its members live in the writer (layout and index)
+        // only. The manifest counts what the tar holds (for an incremental, the changed files).
         var walk = WalkResult()
-        var memberCount = 0
         var placeholderSize: Int?
-        func manifestMember(_ walk: WalkResult) -> ManifestMember {
+        func manifestMember() async -> ManifestMember {
             ManifestMember(
                 createdAt: started, source: source, profile: config.profile, extensions: extensions,
-                filesIncluded: walk.regularFileCount, totalBytes: walk.regularFileBytes)
+                filesIncluded: await writer.filesKnown, totalBytes: await writer.bytesKnown, base: base?.reference)
         }
 
         try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
@@ -66,7 +72,7 @@ extension ArchiveBuilder {
             }
             group.addTask { .batch(try await walker.nextBatch()) }
             if !toStandardOutput {
-                let placeholder = try manifestMember(walk).encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                let placeholder = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
                 placeholderSize = placeholder.count
                 launch(try await writer.open(manifest: placeholder))
             }
@@ -76,9 +82,8 @@ extension ArchiveBuilder {
                 case .batch(let batch?):
                     // Laid out first, then the next batch asked for: the walker and the writer share
                     // one thread, and the readers should not wait for a batch they do not need.
-                    launch(await writer.extend(batch))
+                    launch(try await writer.extend(batch))
                     group.addTask { .batch(try await walker.nextBatch()) }
-                    memberCount += batch.entries.count
                     var rest = batch
                     rest.entries = []
                     rest.stamps = []
@@ -86,7 +91,7 @@ extension ArchiveBuilder {
                 case .batch(nil):
                     launch(await writer.finishLayout())
                     if toStandardOutput {
-                        let manifest = try manifestMember(walk).encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                        let manifest = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
                         launch(try await writer.open(manifest: manifest))
                     }
                 case .block(let block):
@@ -97,12 +102,16 @@ extension ArchiveBuilder {
         try Task.checkCancellation()
         let drained = await writer.isDrained
         precondition(drained, "the pipeline ended with blocks unwritten")
-        let manifestWriter = manifestMember(walk)
+        let manifestWriter = await manifestMember()
         let data = await writer.finishData()
         let warnings = walk.warnings + data.warnings
 
-        // Trailer: per-file checksums, (for streams) the summary, end of archive.
-        var trailer = ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: data.checksums, modificationTime: data.newest)
+        // Trailer: the index, per-file checksums, (for streams) the summary, end of archive.
+        // The index comes first: a base's index is then read without inflating the checksums.
+        var checksums = data.checksums
+        ChecksumList.appendLine(path: Array(INDEX_FILENAME.utf8), digest: Array(SHA256.hash(data: data.index)), to: &checksums)
+        var trailer = ManifestMember.fileMember(path: INDEX_FILENAME, contents: data.index, modificationTime: data.newest)
+        trailer += ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: checksums, modificationTime: data.newest)
         if toStandardOutput {
             let statistics = manifestWriter.statistics(compressedSize: await writer.bytesWritten, duration: Date().timeIntervalSince(started))
             let summary = BackupSummary(dataChecksum: data.dataChecksum, statistics: statistics, warnings: warnings.count)
@@ -132,8 +141,8 @@ extension ArchiveBuilder {
         }
         let checksumPath = try await writer.commit(manifest: finalMember)
         return BackupResult(
-            archivePath: await writer.location, checksumPath: checksumPath, fileCount: walk.regularFileCount,
-            memberCount: memberCount, totalBytes: walk.regularFileBytes, sizeBytes: await writer.bytesWritten,
+            archivePath: await writer.location, checksumPath: checksumPath, fileCount: manifestWriter.filesIncluded,
+            memberCount: await writer.layout.entries.count, totalBytes: manifestWriter.totalBytes, sizeBytes: await writer.bytesWritten,
             durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
             notes: await writer.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)
     }

@@ -49,15 +49,22 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let archive = try ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started)
+        let (base, baseNote) = try await incrementalBase(output: output, source: source)
+        let archive = try await ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started, incremental: base != nil)
+        // Never archiving the archive: not the temporary file, nor an old archive or sidecar at the path.
         var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
-        let writer = TarWriter(output: archive, blockSize: config.blockSize, window: max(2, config.workers * 3), progress: progress)
+        let tree = TreeIndexBuilder(base: base, rehash: config.incremental?.rehash ?? false, homeDescriptor: homeDescriptor)
+        let writer = TarWriter(output: archive, blockSize: config.blockSize, window: max(2, config.workers * 3), tree: tree, progress: progress)
         do {
-            return try await write(
+            var result = try await write(
                 home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
-                excluded: excluded, writer: writer, started: started)
+                excluded: excluded, writer: writer, started: started, base: base)
+            if let baseNote { result.notes.insert(baseNote, at: 0) }
+            return result
         } catch {
+            // On the I/O thread (the writer's executor), where a sink may wait: an upload's abort
+            // is a network call that must finish before the process exits.
             await writer.abort()
             throw error
         }
@@ -100,6 +107,16 @@ public struct ArchiveBuilder: Sendable {
         }
     }
 
+    /// `sindri-backup-{name}-{timestamp}.tar.gz`, the name of an archive in a directory or prefix.
+    static func automaticName(instanceName: String, date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+    }
+
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
     static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
         switch output {
@@ -110,13 +127,10 @@ public struct ArchiveBuilder: Sendable {
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
             }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyyMMdd-HHmmss"
-            let safeName = String(instanceName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + "sindri-backup-\(safeName)-\(formatter.string(from: date)).tar.gz"
+            return base + automaticName(instanceName: instanceName, date: date)
+        case .s3(let argument, _):
+            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) : argument
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

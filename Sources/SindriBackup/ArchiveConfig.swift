@@ -77,6 +77,8 @@ public struct ArchiveConfig: Sendable {
     public var blockSize: Int = 1 << 20
     /// Whether progress events are produced.
     public var progress = false
+    /// Set for `--incremental` / `--base`: archive only what changed since a base.
+    public var incremental: IncrementalOptions?
 
     public init(profile: BackupProfile, source: SourceInfo? = nil) {
         self.profile = profile

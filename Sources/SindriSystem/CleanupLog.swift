@@ -27,6 +27,11 @@ public enum CleanupLog {
         return false
     }
 
+    /// Records a failed cleanup that is not a system call (an upload that could not be aborted).
+    package static func record(_ line: String) {
+        problems.withLock { $0.append(line) }
+    }
+
     /// The problems recorded so far, oldest first; forgets them.
     public static func drain() -> [String] {
         problems.withLock { recorded in

@@ -27,6 +27,13 @@ struct BackupCommand: AsyncParsableCommand {
                   Machine-readable progress and summary.
               sindri backup -o - | gpg --symmetric > b.tar.gz.gpg
                   Stream the archive (JSON, if asked, goes to stderr).
+              sindri backup --incremental -o ./backups/
+                  Only what changed since the newest backup in ./backups/
+                  (named ...-inc.tar.gz; a full backup when there is none).
+              sindri backup -o s3://my-bucket/backups/
+                  Upload to S3 (credentials from AWS_* or ~/.aws), auto-named.
+              sindri backup -o s3://b/ws.tar.gz --s3-endpoint http://127.0.0.1:8333
+                  Upload to an S3-compatible server (path-style addressing).
 
             On a terminal, a progress line on standard error shows elapsed
             time, percent, files and bytes done, input and output rates, ETA,
@@ -41,7 +48,7 @@ struct BackupCommand: AsyncParsableCommand {
     var home: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, or - for stdout.",
+        "An existing directory (or a path ending in /) for an auto-named archive (never replacing one: -2, -3, ... is added), the archive's path, - for stdout, or s3://BUCKET/KEY.tar.gz or s3://BUCKET/PREFIX/.",
         valueName: "path"), completion: .file(extensions: ["gz", "tgz"]))
     var output: String = "."
 
@@ -57,8 +64,14 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Compression level 1-9 (default: $SINDRI_COMPRESSION, else 6).", valueName: "level"))
     var compression: Int?
 
+    @OptionGroup(title: "Incremental")
+    var incremental: IncrementalBackupOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
+
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
 
     func validate() throws {
         if output.isEmpty {
@@ -77,6 +90,8 @@ struct BackupCommand: AsyncParsableCommand {
         let output = self.output
         let exclusions = self.exclusions
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
+        let incrementalOptions = incremental.options
+        let remoteAccess = remote.access
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
             let profile = try SindriEnvironment.resolveProfile(profileFlag)
@@ -84,8 +99,9 @@ struct BackupCommand: AsyncParsableCommand {
             let recordDecisions = options.verbose || (dryRun && options.json)
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
+            config.incremental = incrementalOptions
             let builder = ArchiveBuilder(config)
-            let destination = BackupOutput.parse(output)
+            let destination = BackupOutput.parse(output, remote: remoteAccess)
             if dryRun {
                 return try await Self.dryRun(builder: builder, home: homePath, destination: destination, reporter: reporter)
             }
@@ -143,9 +159,10 @@ struct BackupCommand: AsyncParsableCommand {
         Self.reportSkips(sockets: result.socketsSkipped, archives: result.archivesSkipped, reporter: reporter)
         let status: ExitStatus = result.warnings.isEmpty ? .success : .completedWithWarnings
         let place = result.archivePath ?? "standard output"
-        var text = String(format: "Backup created: %@ (%@, %@, %.1f s)",
+        let kind = result.manifest.base.map { "incremental on \($0.fileName)" } ?? "full"
+        var text = String(format: "Backup created: %@ (%@, %@, %.1f s; %@)",
                           place, ProgressFormat.count(result.fileCount, "file"),
-                          ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds)
+                          ProgressFormat.sizeChange(content: result.totalBytes, archive: result.sizeBytes), result.durationSeconds, kind)
         if !result.warnings.isEmpty {
             text += "\nsindri: completed with \(result.warnings.count) warning(s): the archive is valid but incomplete"
         }

@@ -23,24 +23,37 @@ struct ListCommand: AsyncParsableCommand {
                   Member paths, for scripts.
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
+              sindri list ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
+                  An incremental: its members, then its chain (each link's
+                  added, changed and deleted paths).
+              sindri list s3://my-bucket/backups/ws.tar.gz
+                  From S3: ranged GETs of the manifest and the tar headers only.
 
             Members are printed as type and mode, uid/gid, size, modification time (local) and path. Paths are escaped: control characters, backslashes and invalid UTF-8 appear as \\n, \\\\, \\xNN. list reads no more than it needs: it stops after the data members and steps over blocks inside one file's content, so it does not check the whole archive (sindri verify does). Members are always listed in the long format (like tar -tv).
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"),
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"),
               completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
+
+    @OptionGroup(title: "Incremental chains")
+    var chain: ChainOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
+        let sources = chain.sources
+        let access = remote.archiveAccess
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let lister = ArchiveLister(path: path)
+            let lister = ArchiveLister(path: path, access: access)
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in
@@ -54,6 +67,10 @@ struct ListCommand: AsyncParsableCommand {
             }
             if let manifest = listing.manifest, !manifest.checksum.isRealSHA256, !reporter.json, !reporter.quiet {
                 reporter.writeText(Self.streamedSummary(listing.summary), to: STDOUT_FILENO)
+            }
+            if let manifest = listing.manifest, manifest.isIncremental, path != "-", !reporter.json, !reporter.quiet {
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources) }
+                reporter.writeText(Self.chainText(links), to: STDOUT_FILENO)
             }
             reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))
             return .success

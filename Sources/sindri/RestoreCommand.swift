@@ -37,6 +37,11 @@ struct RestoreCommand: AsyncParsableCommand {
               gpg -d b.tar.gz.gpg | sindri restore - --no-interactive
               sindri restore ./backup.tar.gz workspace/projects/app   Only that path
               sindri restore ./backup.tar.gz '**/.env' 'workspace/*/notes'  Globs
+              sindri restore ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
+                  An incremental: its whole chain (found by checksum in ./backups/,
+                  or with --base-dir, --base) is checked, then restored as one
+              sindri restore s3://my-bucket/backups/ws.tar.gz    From S3 (parallel ranged GETs)
+              sindri restore https://example.com/ws.tar.gz --cacert ca.pem   From HTTPS
 
             PATHS are relative to the home, as stored in the archive (workspace/app, not \
             /home/me/workspace/app). A PATH is a literal path unless it contains *, ? or [: then it \
@@ -51,7 +56,7 @@ struct RestoreCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
 
     @Argument(help: ArgumentHelp("Restore only these paths (and what lies below them): relative to the home, literal unless they contain *, ? or [.", valueName: "path"))
@@ -78,8 +83,14 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Completed-restore snapshots to keep (at least 1: the one this restore makes).")
     var keepSnapshots: Int = 5
 
+    @OptionGroup(title: "Incremental chains")
+    var chain: ChainOptions
+
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
+
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
 
     func validate() throws {
         // Checked before anything happens: 0 would delete the snapshot this restore just made.
@@ -104,6 +115,8 @@ struct RestoreCommand: AsyncParsableCommand {
         let question = "Restore \(archive) into \(homePath) in \(mode.rawValue) mode"
         var options = RestoreOptions(mode: mode, dryRun: dryRun, interactive: !noInteractive, force: force, only: paths,
                                      snapshotCodec: snapshotCodec, keepSnapshots: keepSnapshots)
+        options.chain = chain.sources
+        options.access = remote.archiveAccess
         if asks {
             options.confirm = { @Sendable (changes: RestoreChanges) -> Bool in Self.confirm(question, changes, reporter: reporter) }
         }

@@ -14,17 +14,29 @@ struct VerifyCommand: AsyncParsableCommand {
             EXAMPLES:
               sindri verify ./backup.tar.gz
               gpg -d b.tar.gz.gpg | sindri verify -
+              sindri verify ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
+                  An incremental: every archive of its chain.
+              sindri verify s3://my-bucket/backups/ws.tar.gz
+              sindri verify https://example.com/ws.tar.gz --cacert ca.pem
             """
     )
 
-    @Argument(help: ArgumentHelp("The archive, or - for standard input.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
+    @Argument(help: ArgumentHelp("The archive: a path, - for standard input, s3://BUCKET/KEY or an http(s):// URL.", valueName: "archive"), completion: .file(extensions: ["gz", "tgz"]))
     var archive: String
+
+    @OptionGroup(title: "Incremental chains")
+    var chain: ChainOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
 
+    @OptionGroup(title: "S3 and HTTPS")
+    var remote: RemoteOptions
+
     func run() async throws {
         let archive = self.archive
+        let sources = chain.sources
+        let access = remote.archiveAccess
         let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
@@ -32,7 +44,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let start = clock.now
             reporter.phase("verifying \(archive == "-" ? "standard input" : archive) ...", delayed: true)
             let callback = reporter.restoreProgress(since: start, clock: clock, readingLabel: "verifying")
-            let report = try await RestoreManager().verify(archive: archive, progress: callback)
+            let report = try await RestoreManager().verify(archive: archive, access: access, chain: sources, progress: callback)
             reporter.finalProgress(ProgressSnapshot(
                 elapsed: Date().timeIntervalSince(started), filesDone: report.regularFiles, filesTotal: report.regularFiles,
                 bytesDone: report.contentBytes, bytesTotal: report.contentBytes))
@@ -45,6 +57,12 @@ struct VerifyCommand: AsyncParsableCommand {
                   files:     \(report.regularFiles) files, \(report.contentBytes) bytes\(report.checkedChecksums > 0 ? "; \(report.checkedChecksums) SHA256 checksums match" : "")
                   archive checksum: \(report.archiveChecksumVerified ? "matches the data" : "not recorded")
                 """
+            if !report.chain.isEmpty {
+                text += "\n  chain:     \(report.chain.count) archives, each checked completely, newest first:"
+                for link in report.chain {
+                    text += "\n    \(link.manifest.isIncremental ? "incremental" : "full       ") \(link.name) (created \(link.manifest.createdAt))"
+                }
+            }
             if reporter.json {
                 for note in report.notes { reporter.warning(note) }
             } else {

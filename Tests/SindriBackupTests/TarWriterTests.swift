@@ -70,7 +70,7 @@ struct TarWriterTests {
         var offset = 0
         while offset < home.entries.count {
             let end = min(offset + batchSize, home.entries.count)
-            take(await writer.extend(batch(home.entries[offset..<end])))
+            take(try await writer.extend(batch(home.entries[offset..<end])))
             offset = end
             // Give one block back per batch, newest first, so the writer must reorder.
             if let plan = inFlight.popLast() {

@@ -87,8 +87,9 @@ struct BackupManifestTests {
         #expect(try Shell.run(["tar", "-xzf", out + "/" + archive, "-C", extracted]).status == 0)
         let tree = try Shell.run(["sha256sum", "-c", "--quiet", ".backup-checksums.sha256"], cwd: extracted)
         #expect(tree.status == 0 && tree.stdoutText.isEmpty && tree.stderr.isEmpty, "\(tree.stdoutText) \(tree.stderr)")
-        // One line per archived regular file: the list covers the whole archive.
+        // One line per archived regular file, and one for the index: the list covers the whole archive.
         let list = try String(contentsOfFile: extracted + "/.backup-checksums.sha256", encoding: .utf8)
-        #expect(BackupFiles.lines(list).count == (try ArchiveReport.inspect(out + "/" + archive)).regularFiles)
+        #expect(BackupFiles.lines(list).count == (try ArchiveReport.inspect(out + "/" + archive)).regularFiles + 1)
+        #expect(BackupFiles.lines(list).contains { $0.hasSuffix("  .sindri/backup-index.jsonl") })
     }
 }

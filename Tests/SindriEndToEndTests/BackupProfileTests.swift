@@ -31,7 +31,7 @@ struct BackupProfileTests {
         ".local/share/", ".local/share/mise/",
     ])
 
-    static let metadata: Set<String> = [".backup-manifest.json", ".backup-checksums.sha256"]
+    static let metadata: Set<String> = [".backup-manifest.json", ".backup-checksums.sha256", ".sindri/backup-index.jsonl"]
 
     @Test("each profile archives exactly what the profile tables say", arguments: [
         ("user-data", userDataExpected), ("standard", standardExpected), ("full", fullExpected),
@@ -86,7 +86,7 @@ struct BackupProfileTests {
                 for name in dirnames + filenames:
                     p = os.path.join(dirpath, name)
                     rel = os.path.relpath(p, out)
-                    if rel in ('.backup-manifest.json', '.backup-checksums.sha256'):
+                    if rel in ('.backup-manifest.json', '.backup-checksums.sha256', '.sindri', '.sindri/backup-index.jsonl'):
                         continue
                     a, b = os.lstat(os.path.join(home, rel)), os.lstat(p)
                     if stat.S_IFMT(a.st_mode) != stat.S_IFMT(b.st_mode): problems.append(('type', rel))

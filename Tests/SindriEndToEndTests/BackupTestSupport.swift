@@ -101,7 +101,7 @@ struct ArchiveReport: Decodable {
         with tarfile.open(path, 'r:gz') as t:
             for m in t:
                 names.append(m.name)
-                if m.name.startswith('.backup-'):
+                if m.name.startswith('.backup-') or m.name == '.sindri/backup-index.jsonl':
                     continue
                 if m.isreg():
                     regular += 1
@@ -209,11 +209,11 @@ enum BackupFiles {
         text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
     }
 
-    /// The archive's members as GNU tar lists them, without the tool's `.backup-*` files.
+    /// The archive's members as GNU tar lists them, without the tool's `.backup-*` files and index.
     static func dataMembers(_ archive: String) throws -> Set<String> {
         let listing = try gnuTarList(archive)
         guard listing.status == 0 else { throw BackupTestError.tool("tar -tzf", listing.stderr) }
-        return Set(listing.names.filter { !$0.hasPrefix(".backup-") })
+        return Set(listing.names.filter { !$0.hasPrefix(".backup-") && $0 != ".sindri/backup-index.jsonl" })
     }
 
     /// A small home under `root` with content in every include root of the standard profile.

@@ -68,7 +68,7 @@ enum CLIFiles {
     /// Member names of a .tar.gz as GNU tar lists them, without the tool's metadata members.
     static func members(_ archive: String) throws -> Set<String> {
         let listing = try gnuTarList(archive)
-        return Set(listing.names).subtracting([".backup-manifest.json", ".backup-checksums.sha256", ".backup-summary.json"])
+        return Set(listing.names).subtracting([".backup-manifest.json", ".backup-checksums.sha256", ".backup-summary.json", ".sindri/backup-index.jsonl"])
     }
 
     /// A small home: text files, a symlink, a hard link, an empty directory, under `workspace/`.

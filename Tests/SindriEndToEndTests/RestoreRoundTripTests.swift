@@ -12,7 +12,7 @@ struct RestoreRoundTripTests {
     static let compareScript = """
         import json, os, stat, sys, tarfile
         archive, original, restored = sys.argv[1:4]
-        METADATA = {'.backup-manifest.json', '.backup-checksums.sha256', '.backup-summary.json'}
+        METADATA = {'.backup-manifest.json', '.backup-checksums.sha256', '.backup-summary.json', '.sindri/backup-index.jsonl'}
         MARKERS = ['.initialized', '.welcome_shown', 'workspace/.system/bootstrap.yaml',
                    'workspace/.system/installed', 'workspace/.system/install-status']
         def protected(rel):

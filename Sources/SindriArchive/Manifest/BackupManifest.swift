@@ -147,11 +147,13 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var statistics: BackupStatistics
     /// Absent in manifests written by the original tool.
     public var extensions: ExtensionsInfo?
+    /// The archive an incremental was made against; absent in full archives.
+    public var base: BackupBase?
 
     public init(
         version: String = MANIFEST_VERSION, backupType: String, createdAt: String, createdBy: String,
         source: SourceInfo, profile: String, compression: String = "gzip", checksum: ManifestChecksum,
-        statistics: BackupStatistics, extensions: ExtensionsInfo?
+        statistics: BackupStatistics, extensions: ExtensionsInfo?, base: BackupBase? = nil
     ) {
         self.version = version
         self.backupType = backupType
@@ -163,11 +165,12 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         self.checksum = checksum
         self.statistics = statistics
         self.extensions = extensions
+        self.base = base
     }
 
     enum CodingKeys: String, CodingKey {
         case version, backupType = "backup_type", createdAt = "created_at", createdBy = "created_by"
-        case source, profile, compression, checksum, statistics, extensions
+        case source, profile, compression, checksum, statistics, extensions, base
     }
 
     public init(from decoder: Decoder) throws {
@@ -187,6 +190,7 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         checksum = try container.decodeIfPresent(ManifestChecksum.self, forKey: .checksum) ?? ManifestChecksum(value: ManifestChecksum.pendingValue)
         statistics = try container.decode(BackupStatistics.self, forKey: .statistics)
         extensions = try container.decodeIfPresent(ExtensionsInfo.self, forKey: .extensions)
+        base = try container.decodeIfPresent(BackupBase.self, forKey: .base)
     }
 
     /// Pretty, key-sorted JSON (stable byte layout for the same values).

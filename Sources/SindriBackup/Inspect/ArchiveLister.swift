@@ -125,7 +125,8 @@ public struct ArchiveLister: Sendable {
                 }
                 try reportManifest(nil)
                 if listing.manifest != nil,
-                   entry.path == Array(CHECKSUMS_FILENAME.utf8) || entry.path == Array(SUMMARY_FILENAME.utf8) {
+                   entry.path == Array(CHECKSUMS_FILENAME.utf8) || entry.path == Array(SUMMARY_FILENAME.utf8)
+                    || entry.path == Array(INDEX_FILENAME.utf8) {
                     // The trailer: the members are all known. Read on only for a streamed
                     // archive's summary (it follows the checksum list).
                     listing.stoppedAtTrailer = true

@@ -33,6 +33,8 @@ struct ScannedArchive: Sendable {
     var manifest: BackupManifest
     var members: [ScannedMember]
     var report: VerificationReport
+    /// The tree the archive recorded (`.sindri/backup-index.jsonl`); nil for older archives.
+    var index: [BackupIndexEntry]? = nil
 }
 
 /// Stage 1 of a restore, and all of `verify`: reads the whole archive once and checks it.
@@ -78,13 +80,18 @@ final class ArchiveScanner {
     /// The archive's name for messages (set by `scan`).
     private var archiveName = ""
 
+    /// The trailing index member, collected and checked apart from the files.
+    private var index = IndexMemberCollector()
+    /// Appended to staging names, so that the archives of a chain stage into one area.
+    var stagingSuffix = ""
+
     /// Called once per inflated gzip member (after the manifest) with the file content read so far.
     var progress: (@Sendable (RestoreProgress) -> Void)?
     private var contentBytesDone: UInt64 = 0
     private var filesDone = 0
     private var currentPath: [UInt8] = []
 
-    private enum Current { case none, manifest, checksums, summary, file(Int), other }
+    private enum Current { case none, manifest, checksums, summary, index, file(Int), other }
 
     /// SHA256 of the data members' compressed bytes (what the manifest checksum covers).
     private var dataChecksum: String?
@@ -149,7 +156,7 @@ final class ArchiveScanner {
             manifest: manifest, members: memberCount, regularFiles: regular.count,
             contentBytes: regular.reduce(0) { $0 + $1.size }, compressedBytes: UInt64(inflated.compressedBytes),
             gzipMembers: inflated.gzipMembers, checkedChecksums: checked, archiveChecksumVerified: archiveChecksum, notes: notes)
-        return ScannedArchive(manifest: manifest, members: members, report: report)
+        return ScannedArchive(manifest: manifest, members: members, report: report, index: index.entries)
     }
 
     private func archiveError(_ message: String, _ name: String) -> SindriError {
@@ -172,6 +179,7 @@ final class ArchiveScanner {
             case .manifest: try append(slice, to: &manifestBytes, limit: 1 << 20, what: "manifest")
             case .checksums: try append(slice, to: &checksumBytes, limit: 1 << 30, what: "checksum list")
             case .summary: try append(slice, to: &summaryBytes, limit: 1 << 20, what: "summary")
+            case .index: try index.consume(slice, archive: archiveName)
             case .file(let index):
                 guard slice.count > 0 else { return }
                 contentBytesDone += UInt64(slice.count)
@@ -214,6 +222,11 @@ final class ArchiveScanner {
             current = .summary
             return
         }
+        if IndexMemberCollector.isIndex(entry) {
+            guard !sawChecksums, index.begin() else { throw unsafe("duplicate member", entry.path) }
+            current = .index
+            return
+        }
         if sawChecksums { throw unsafe("member after the checksum list", entry.path) }
         let path: [UInt8]
         switch MemberPath.normalize(entry.path) {
@@ -248,7 +261,7 @@ final class ArchiveScanner {
             }
             if ShellConfigMerger.mergedNames.contains(path), entry.size <= 1 << 20 { scanned.inlineContent = [] }
             currentLane = lanes.leastBusyLane()
-            if staging != nil { scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) }
+            if staging != nil { scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) + stagingSuffix }
             lanes.assign(entry.size, to: currentLane)
             appendLaneWork(.begin(member: members.count, stagingName: scanned.stagingName, attributes: .init(
                 path: path, mode: scanned.mode, uid: entry.uid, gid: entry.gid, size: entry.size, modificationTime: entry.modificationTime)), bytes: 0)
@@ -286,6 +299,8 @@ final class ArchiveScanner {
         case .file:
             filesDone += 1
             appendLaneWork(.end, bytes: 0)
+        case .index:
+            try index.finish(archive: archiveName)
         case .none, .other, .checksums, .summary:
             break
         }
@@ -344,6 +359,7 @@ final class ArchiveScanner {
             guard case .path(let path) = MemberPath.normalize(line.path) else { throw archiveError("bad path in the checksum list", name) }
             expected[path] = line.digest
         }
+        try index.check(against: &expected, archive: name)
         var checked = 0
         for member in members where member.kind == .regular {
             guard let digest = expected.removeValue(forKey: member.path) else {

@@ -28,14 +28,19 @@ public struct RestoreManager: Sendable {
     /// Reads and checks a whole archive (`-` for stdin), writing nothing. `progress`, if given,
     /// is called once per inflated gzip member with the file content read so far.
     public func verify(
-        archive: String, access: ArchiveAccess = ArchiveAccess(), progress: (@Sendable (RestoreProgress) -> Void)? = nil
+        archive: String, access: ArchiveAccess = ArchiveAccess(), chain: ChainSources = ChainSources(),
+        progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) async throws -> VerificationReport {
         try await BlockingExecutor.shared.run {
             try Interruption.checkpoint()
             let source = try ArchiveSources.open(archive, access: access)
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
             scanner.progress = progress
-            let scanned = try scanner.scan(source)
+            var scanned = try scanner.scan(source)
+            if scanned.manifest.isIncremental {
+                scanned = try ChainScanner(sources: chain, access: access, newestName: archive, staging: nil, availableBytes: nil,
+                                           force: true, progress: progress).scan(newest: scanned)
+            }
             return scanned.report
         }
     }
@@ -142,7 +147,12 @@ public struct RestoreManager: Sendable {
         let available = try? Syscalls.availableBytes(home)
         let scanner = ArchiveScanner(staging: staging, availableBytes: available, force: options.force)
         scanner.progress = progress
-        let scanned = try scanner.scan(source)
+        var scanned = try scanner.scan(source)
+        if scanned.manifest.isIncremental {
+            // Every archive of the chain is checked (stage 1) before anything else happens.
+            scanned = try ChainScanner(sources: options.chain, access: options.access, newestName: archive, staging: staging,
+                                       availableBytes: available, force: options.force, progress: progress).scan(newest: scanned)
+        }
         notes += scanned.report.notes
         phases.mark("read and check (stage 1)")
         // Later stages only announce themselves: the counters stay at the read's totals.
@@ -277,7 +287,9 @@ public struct RestoreManager: Sendable {
 
     /// Same major restores; a newer minor restores with a note; another major needs --force.
     static func checkVersion(_ manifest: BackupManifest, force: Bool) throws -> [String] {
-        guard let version = ManifestVersion(manifest.version), let ours = ManifestVersion(MANIFEST_VERSION) else {
+        // Incrementals have their own major version: this tool reads both kinds.
+        guard let version = ManifestVersion(manifest.version),
+              let ours = ManifestVersion(manifest.isIncremental ? INCREMENTAL_MANIFEST_VERSION : MANIFEST_VERSION) else {
             throw SindriError(.archiveCorrupt, "unknown manifest format version '\(manifest.version)'")
         }
         if version.major != ours.major {

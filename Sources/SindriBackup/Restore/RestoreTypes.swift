@@ -37,6 +37,8 @@ public struct RestoreOptions: Sendable {
     public var confirm: (@Sendable (RestoreChanges) -> Bool)?
     /// How to open a remote or encrypted archive.
     public var access = ArchiveAccess()
+    /// Where the bases of an incremental archive are looked for.
+    public var chain = ChainSources()
 
     public init(
         mode: RestoreMode = .safe, dryRun: Bool = false, interactive: Bool = true, force: Bool = false,
@@ -191,6 +193,8 @@ public struct VerificationReport: Sendable {
     /// Whether the manifest's (or summary's) archive checksum was present and matched.
     public var archiveChecksumVerified: Bool
     public var notes: [String]
+    /// The archives of an incremental's chain, newest first (empty for a full archive).
+    public var chain: [ChainLinkSummary] = []
 }
 
 /// Which entry of the home a path names: its type, device and inode, taken with `lstat` when the

@@ -25,6 +25,9 @@ public protocol ArchiveSink: AnyObject, Sendable {
     /// uploads), for the summary.
     var notes: [String] { get }
 
+    /// Tells the sink an upper bound of the archive's size, once the walk has counted (a remote
+    /// sink sizes its upload's parts from it). Optional: the default ignores it.
+    func expectSize(_ bytes: UInt64)
     /// Appends bytes; `isData` marks the data members the archive checksum covers.
     func write(_ bytes: [UInt8], isData: Bool) throws
     /// The hex SHA-256 of the data members appended so far (the manifest's `checksum`).
@@ -40,4 +43,8 @@ public protocol ArchiveSink: AnyObject, Sendable {
     /// Gives up: removes what was written (a temporary file, an unfinished upload). Never throws;
     /// what cannot be removed is reported through `CleanupLog`.
     func abort()
+}
+
+extension ArchiveSink {
+    public func expectSize(_ bytes: UInt64) {}
 }

@@ -13,8 +13,15 @@ public enum ArchiveSinks {
     /// Opens the sink for `output`; an automatic name is built from `instanceName` and `date`.
     ///
     /// - Throws: `SindriError` `.invalidArgument` when the destination cannot be used.
-    static func open(for output: BackupOutput, instanceName: String, date: Date) throws -> any ArchiveSink {
-        let finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
+    /// An `incremental` backup's automatic name ends in `-inc.tar.gz`.
+    static func open(for output: BackupOutput, instanceName: String, date: Date, incremental: Bool = false) async throws -> any ArchiveSink {
+        if case .s3(let argument, let remote) = output {
+            var name = ArchiveBuilder.automaticName(instanceName: instanceName, date: date)
+            if incremental { name = ArchiveBuilder.incrementalName(name) }
+            return try await S3MultipartSink.open(argument, remote: remote, automaticName: name)
+        }
+        var finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
+        if incremental, case .directory = output { finalPath = finalPath.map(ArchiveBuilder.incrementalName) }
         if finalPath == nil, isatty(STDOUT_FILENO) == 1 {
             throw SindriError(.invalidArgument, "refusing to write a binary archive to a terminal; redirect stdout or use --output PATH")
         }

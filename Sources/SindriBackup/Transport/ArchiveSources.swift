@@ -5,6 +5,9 @@ import SindriSystem
 /// One value is handed from the command line to every reader (restore, verify, list, bench),
 /// so each source kind is configured in one place.
 public struct ArchiveAccess: Sendable {
+    /// S3 and HTTPS settings (`--s3-endpoint`, `--s3-path-style`, `--cacert`).
+    public var remote = RemoteAccess()
+
     public init() {}
 }
 
@@ -18,6 +21,7 @@ public enum ArchiveSources {
     ///
     /// - Throws: `SindriError` `.invalidArgument` when it cannot be opened or is no file.
     public static func open(_ argument: String, access: ArchiveAccess = ArchiveAccess()) throws -> any ArchiveByteSource {
-        try FileByteSource(path: argument)
+        if let remote = try RemoteByteSource.open(argument, access: access.remote) { return remote }
+        return try FileByteSource(path: argument)
     }
 }

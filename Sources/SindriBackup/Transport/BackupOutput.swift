@@ -8,11 +8,15 @@ public enum BackupOutput: Sendable, Equatable {
     case directory(String)
     /// The archive on standard output.
     case standardOutput
+    /// An S3 object (`s3://BUCKET/KEY.tar.gz`) or an automatic name under a prefix
+    /// (`s3://BUCKET/PREFIX/`), with the settings to reach it.
+    case s3(String, RemoteAccess)
 
     /// Interprets a `--output` argument: `-` is stdout, an existing directory or a path ending in
     /// `/` is a directory, anything else is the archive's path.
-    public static func parse(_ argument: String) -> BackupOutput {
+    public static func parse(_ argument: String, remote: RemoteAccess = RemoteAccess()) -> BackupOutput {
         if argument == "-" { return .standardOutput }
+        if argument.lowercased().hasPrefix("s3://") { return .s3(argument, remote) }
         if argument.hasSuffix("/") { return .directory(argument) }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {

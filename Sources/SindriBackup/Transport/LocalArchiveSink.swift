@@ -309,7 +309,7 @@ enum StaleTemporaryFiles {
             guard let pid = ownerPid(of: name), pid != getpid() else { continue }
             guard kill(pid, 0) != 0, sindri_errno() == ESRCH else { continue }
             guard let info = try? withCPath(name, { try Syscalls.lstatAt(directoryDescriptor, $0) }),
-                  info.isRegular, info.st_uid == me, now - info.st_mtim.tv_sec >= quietSeconds else { continue }
+                  ((info.st_mode & S_IFMT) == S_IFREG), info.st_uid == me, now - info.st_mtim.tv_sec >= quietSeconds else { continue }
             let display = PathBytes.display(name)
             let place = directory.hasSuffix("/") ? directory + display : directory + "/" + display
             do {

@@ -114,7 +114,7 @@ public actor DirectoryWalker {
         stack[top].next += 1
         let path = PathBytes.join(stack[top].parent, child.name)
         let info = child.info
-        let isDirectory = info.isDirectory
+        let isDirectory = ((info.st_mode & S_IFMT) == S_IFDIR)
 
         switch selection.verdict(for: path, isDirectory: isDirectory) {
         case .exclude(let reason):
@@ -135,7 +135,7 @@ public actor DirectoryWalker {
             record(&result, path, isDirectory, false, "the archive being written")
             return true
         }
-        switch info.fileType {
+        switch (info.st_mode & S_IFMT) {
         case S_IFDIR:
             enter(path, info, rule: "selected", traverseOnly: false, &result)
         case S_IFREG:
@@ -268,9 +268,9 @@ public actor DirectoryWalker {
                 }
             }
             if options.excludeCaches, let tag = children.first(where: { $0.name == Array("CACHEDIR.TAG".utf8) }),
-               tag.info.isRegular, hasCacheSignature(PathBytes.join(path, tag.name)) {
+               ((tag.info.st_mode & S_IFMT) == S_IFREG), hasCacheSignature(PathBytes.join(path, tag.name)) {
                 for other in children where other.name != tag.name {
-                    record(&result, PathBytes.join(path, other.name), other.info.isDirectory, false, "--exclude-caches")
+                    record(&result, PathBytes.join(path, other.name), ((other.info.st_mode & S_IFMT) == S_IFDIR), false, "--exclude-caches")
                 }
                 children = [tag]
             }
@@ -338,7 +338,7 @@ public actor DirectoryWalker {
     private func entry(path: [UInt8], info: stat, kind: TarEntryKind) -> TarEntry {
         TarEntry(
             path: path, kind: kind, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid), gid: UInt32(info.st_gid),
-            size: 0, modificationTime: info.modificationSeconds, linkTarget: [])
+            size: 0, modificationTime: Int64(info.st_mtim.tv_sec), linkTarget: [])
     }
 }
 

@@ -154,7 +154,7 @@ struct BlockBuilder: Sendable {
             if FileStamp(info) != stamp {
                 return "file changed as we read it; the archived copy may not be consistent"
             }
-        } else if info.modificationSeconds != entry.modificationTime {
+        } else if Int64(info.st_mtim.tv_sec) != entry.modificationTime {
             return "file changed as we read it"
         }
         return nil

@@ -20,10 +20,13 @@ struct ManifestMember {
     let extensions: ExtensionsInfo
     let filesIncluded: Int
     let totalBytes: UInt64
+    /// The base of an incremental (nil: a full backup).
+    let base: BackupBase?
     /// The JSON's reserved length: the longest figures must fit.
     let reservedSize: Int
 
-    init(createdAt: Date, source: SourceInfo, profile: BackupProfile, extensions: ExtensionsInfo, filesIncluded: Int, totalBytes: UInt64) {
+    init(createdAt: Date, source: SourceInfo, profile: BackupProfile, extensions: ExtensionsInfo, filesIncluded: Int, totalBytes: UInt64, base: BackupBase? = nil) {
+        self.base = base
         self.createdAt = createdAt
         self.source = source
         self.profile = profile
@@ -35,7 +38,9 @@ struct ManifestMember {
             source: source, profile: profile.rawValue, checksum: ManifestChecksum(value: String(repeating: "f", count: 64)),
             statistics: BackupStatistics(filesIncluded: Int.max, totalSizeBytes: UInt64.max, compressedSizeBytes: UInt64(1) << 62,
                                          compressionRatio: 0.1234567, durationSeconds: 9_999_999.123),
-            extensions: extensions)
+            extensions: extensions, base: base)
+        widest.version = base == nil ? MANIFEST_VERSION : INCREMENTAL_MANIFEST_VERSION
+        widest.backupType = base == nil ? profile.rawValue : INCREMENTAL_BACKUP_TYPE
         widest.statistics.compressionRatio = 1.123456
         let length = (try? widest.encoded().count) ?? 4096
         reservedSize = (length + 64 + 511) / 512 * 512
@@ -50,9 +55,10 @@ struct ManifestMember {
 
     func manifest(checksum: ManifestChecksum, compressedSize: UInt64, duration: Double) -> BackupManifest {
         BackupManifest(
-            backupType: profile.rawValue, createdAt: BackupManifest.timestamp(createdAt), createdBy: ArchiveBuilder.toolVersion,
-            source: source, profile: profile.rawValue, checksum: checksum,
-            statistics: statistics(compressedSize: compressedSize, duration: duration), extensions: extensions)
+            version: base == nil ? MANIFEST_VERSION : INCREMENTAL_MANIFEST_VERSION,
+            backupType: base == nil ? profile.rawValue : INCREMENTAL_BACKUP_TYPE, createdAt: BackupManifest.timestamp(createdAt),
+            createdBy: ArchiveBuilder.toolVersion, source: source, profile: profile.rawValue, checksum: checksum,
+            statistics: statistics(compressedSize: compressedSize, duration: duration), extensions: extensions, base: base)
     }
 
     func encodedMember(checksum: ManifestChecksum, compressedSize: UInt64, duration: Double) throws -> [UInt8] {

@@ -33,6 +33,9 @@ actor TarWriter {
     private let progress: (@Sendable (BackupProgress) -> Void)?
 
     private(set) var layout = TarLayout()
+    /// Which walked entries the tar archives (all, or for an incremental those changed since the
+    /// base), and the index of every walked entry.
+    private var tree: TreeIndexBuilder
     private var tracker = ArchiveTracker()
     private var spans = SpanHasher()
     /// Blocks compressed out of order, waiting for their turn.
@@ -42,33 +45,46 @@ actor TarWriter {
     private(set) var nextToWrite = 0
     /// Whether the manifest member is out, so data members may follow it.
     private var dataOpen = false
-    private(set) var filesKnown = 0
-    private(set) var bytesKnown: UInt64 = 0
+    /// The regular files (and their bytes) the tar archives, of the walk so far.
+    var filesKnown: Int { tree.fileCount }
+    var bytesKnown: UInt64 { tree.fileBytes }
     private var walkWarnings = 0
 
     nonisolated var unownedExecutor: UnownedSerialExecutor {
         BlockingExecutor.shared.asUnownedSerialExecutor()
     }
 
-    init(output: any ArchiveSink, blockSize: Int, window: Int, progress: (@Sendable (BackupProgress) -> Void)? = nil) {
+    init(
+        output: any ArchiveSink, blockSize: Int, window: Int,
+        tree: TreeIndexBuilder = TreeIndexBuilder(base: nil, rehash: false, homeDescriptor: -1),
+        progress: (@Sendable (BackupProgress) -> Void)? = nil
+    ) {
         self.output = output
+        self.tree = tree
         self.blockSize = blockSize
         self.window = max(1, window)
         self.progress = progress
     }
 
-    /// Lays out the walk's next batch; returns the blocks the readers may build now.
-    func extend(_ batch: WalkBatch) -> [BlockPlan] {
-        layout.append(batch.entries, stamps: batch.stamps)
-        filesKnown += batch.regularFileCount
-        bytesKnown += batch.regularFileBytes
+    /// Lays out the walk's next batch (for an incremental, the entries changed since the base:
+    /// the change detection may read files, which is why it runs here, on the I/O thread);
+    /// returns the blocks the readers may build now.
+    func extend(_ batch: WalkBatch) throws -> [BlockPlan] {
+        let selected = try tree.select(batch.entries, stamps: batch.stamps)
+        // A batch an incremental leaves wholly out adds nothing (the layout takes stamps for all
+        // members or none, and an empty batch has none).
+        if !selected.entries.isEmpty { layout.append(selected.entries, stamps: selected.stamps) }
         walkWarnings += batch.warnings.count
         return plans()
     }
 
-    /// The walk is over: the last, short block can be built.
+    /// The walk is over: the last, short block can be built. The archive's size is bounded now,
+    /// and sinks that plan ahead learn it (an upload's part size; the parts already out were
+    /// cut at the default size, and the upload sizes the rest to fit).
     func finishLayout() -> [BlockPlan] {
         layout.finish()
+        // Stored blocks add a little to incompressible data; headers and the trailer the rest.
+        output.expectSize(tree.fileBytes + tree.fileBytes / 64 + UInt64(tree.memberCount) * 1536 + UInt64(tree.walked.count) * 300 + (16 << 20))
         return plans()
     }
 
@@ -129,17 +145,19 @@ actor TarWriter {
         return plans
     }
 
-    /// What the trailer needs once every block is written: the checksum member's content (after
-    /// the spanning files' hashing has finished), the newest member's mtime, the warnings met while
-    /// reading, and the data members' checksum.
-    func finishData() async -> (checksums: [UInt8], newest: Int64, warnings: [BackupWarning], dataChecksum: String) {
+    /// What the trailer needs once every block is written: the index member's content and the
+    /// checksum member's (after the spanning files' hashing has finished), the newest walked
+    /// entry's mtime, the warnings met while reading, and the data members' checksum.
+    func finishData() async -> (index: [UInt8], checksums: [UInt8], newest: Int64, warnings: [BackupWarning], dataChecksum: String) {
         precondition(isDrained, "finishData before every block was written")
         while let oldest = spans.takeOldest() {
             spans.collect(await oldest.value)
         }
         tracker.record(spans.digests)
-        let newest = layout.entries.lazy.map(\.modificationTime).max() ?? 0
-        return (tracker.checksumMember(layout: layout), newest, tracker.warnings, output.dataChecksum())
+        let newest = tree.walked.lazy.map(\.modificationTime).max() ?? 0
+        let dataChecksum = output.dataChecksum()
+        let index = tree.encodedIndex(digests: tracker.digests, archive: dataChecksum)
+        return (index, tracker.checksumMember(layout: layout), newest, tracker.warnings, dataChecksum)
     }
 
     /// Appends trailer members (not covered by the data checksum).
