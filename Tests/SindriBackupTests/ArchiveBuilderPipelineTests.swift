@@ -61,7 +61,8 @@ struct ArchiveBuilderPipelineTests {
             let names = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
             list.waitUntilExit()
             #expect(list.terminationStatus == 0)
-            #expect(names.count == four.memberCount + 2, "members, the manifest and the checksum list")
+            #expect(names.count == four.memberCount + 3, "members, the manifest, the index and the checksum list")
+            #expect(names.suffix(2).map(String.init) == [".sindri/backup-index.jsonl", ".backup-checksums.sha256"])
             #expect(names.first == ".backup-manifest.json")
         }
     }
