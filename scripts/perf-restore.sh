@@ -13,15 +13,16 @@
 #      content, so the snapshot holds the whole selection: --snapshot-codec gzip vs lz4
 #      (wall time of the restore and the snapshot's size).
 # Results: PerfData/restore.md and PerfData/restore.csv.
-# Usage: scripts/perf-restore.sh [--size 1G] [--seed 42] [--runs 3] [--work DIR]
+# Usage: scripts/perf-restore.sh [--size 1G] [--seed 42] [--runs 3] [--work DIR] [--core-only]
+#   --core-only: steps 1-2 only (the restore against tar -xzf), for a quick before/after of one change.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-size=1G; seed=42; runs=3; work="$here/PerfData/tmp"
+size=1G; seed=42; runs=3; work="$here/PerfData/tmp"; core_only=0
 command_line="scripts/perf-restore.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="$2"; shift 2;; --seed) seed="$2"; shift 2;; --runs) runs="$2"; shift 2;;
-    --work) work="$2"; shift 2;; *) echo "unknown option $1" >&2; exit 64;;
+    --work) work="$2"; shift 2;; --core-only) core_only=1; shift;; *) echo "unknown option $1" >&2; exit 64;;
   esac
 done
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
@@ -65,6 +66,7 @@ for round in $(seq 1 "$runs"); do
   measure "tar -xzf + sync" "tar -xzf '$archive' -C '$work/restore-target' && sync"
   measure "sindri restore" "'$bin/sindri' restore '$archive' --home '$work/restore-target' --no-interactive"
 done
+if [ "$core_only" = 0 ]; then
 # A second restore of the same archive into the home it restored: every file is identical (each home
 # file is hashed and compared), nothing is written.
 target="$work/restore-target"; rm -rf "$target"; mkdir -p "$target"
@@ -87,6 +89,7 @@ for codec in gzip lz4; do
   echo "1,full restore with $codec snapshot ($(stat -c %s "$snap") bytes),$wall,$user,$sys,$rss" >> "$csv"
   echo "$codec snapshot: $wall s, $(stat -c %s "$snap") bytes" >&2
 done
+fi
 rm -rf "$work/restore-target"
 python3 - "$csv" "$here/PerfData/restore.md" "$archive" "$command_line" <<'PY'
 import csv, statistics, sys, os, subprocess, platform

@@ -49,8 +49,13 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
+        if config.incremental != nil, config.encryption != nil {
+            // Bases are read as plain archives from local files; an encrypted chain is not built yet.
+            throw SindriError(.invalidArgument, "an incremental backup cannot be encrypted yet: use --incremental or --recipient/--passphrase, not both")
+        }
         let (base, baseNote) = try await incrementalBase(output: output, source: source)
-        let archive = try await ArchiveSinks.open(for: output, instanceName: source.instanceName, date: started, incremental: base != nil)
+        let archive = try await ArchiveSinks.open(
+            for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
         // Never archiving the archive: not the temporary file, nor an old archive or sidecar at the path.
         var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
@@ -118,7 +123,7 @@ public struct ArchiveBuilder: Sendable {
     }
 
     /// The archive's final path for an output (nil for stdout), checking its directory exists.
-    static func resolve(_ output: BackupOutput, instanceName: String, date: Date) throws -> String? {
+    static func resolve(_ output: BackupOutput, instanceName: String, date: Date, encrypted: Bool = false) throws -> String? {
         switch output {
         case .standardOutput:
             return nil
@@ -128,9 +133,9 @@ public struct ArchiveBuilder: Sendable {
                 throw SindriError(.invalidArgument, "output directory \(directory) does not exist", path: directory)
             }
             let base = directory.hasSuffix("/") ? directory : directory + "/"
-            return base + automaticName(instanceName: instanceName, date: date)
+            return base + automaticName(instanceName: instanceName, date: date) + (encrypted ? ".age" : "")
         case .s3(let argument, _):
-            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) : argument
+            return argument.hasSuffix("/") ? argument + automaticName(instanceName: instanceName, date: date) + (encrypted ? ".age" : "") : argument
         case .file(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

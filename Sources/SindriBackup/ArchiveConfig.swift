@@ -79,6 +79,8 @@ public struct ArchiveConfig: Sendable {
     public var progress = false
     /// Set for `--incremental` / `--base`: archive only what changed since a base.
     public var incremental: IncrementalOptions?
+    /// Encrypt the archive into an age file for these recipients; nil writes a plain `.tar.gz`.
+    public var encryption: ArchiveEncryption?
 
     public init(profile: BackupProfile, source: SourceInfo? = nil) {
         self.profile = profile

@@ -21,6 +21,13 @@ public final class BlockingExecutor: SerialExecutor, TaskExecutor, @unchecked Se
     /// The engine's executor.
     public static let shared = BlockingExecutor(name: "sindri-io")
 
+    /// Threads for blocking calls made side by side (the staging lanes' writes, reading home files
+    /// to compare them): one per core, at least two and at most eight, started on first use and
+    /// kept for the process's life. Parallel jobs of a `BoundedPipeline` pick one by slot.
+    public static let workers: [BlockingExecutor] = (0..<min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))).map {
+        BlockingExecutor(name: "sindri-io-\($0)")
+    }
+
     private let condition = NSCondition()
     /// Jobs waiting to run, in submission order; guarded by `condition`.
     private var jobs: [UnownedJob] = []

@@ -35,18 +35,22 @@ public struct SindriError: Error, Sendable, CustomStringConvertible, Equatable {
     public var operation: String?
     /// The errno value, when a system call failed.
     public var errno: Int32?
+    /// The lower-level error this one reports (a failed system call, a codec's error), kept for
+    /// logs and tests; the message already says what it means for the user.
+    public var cause: (any Error)?
     public var file: String
     public var line: Int
 
     public init(
         _ code: Code, _ message: String, path: String? = nil, operation: String? = nil,
-        errno: Int32? = nil, file: String = #fileID, line: Int = #line
+        errno: Int32? = nil, cause: (any Error)? = nil, file: String = #fileID, line: Int = #line
     ) {
         self.code = code
         self.message = message
         self.path = path
         self.operation = operation
         self.errno = errno
+        self.cause = cause
         self.file = file
         self.line = line
     }
@@ -59,7 +63,8 @@ public struct SindriError: Error, Sendable, CustomStringConvertible, Equatable {
         let what = path.map { "\($0): " } ?? ""
         return SindriError(
             code, "\(what)\(operation) failed: \(String(cString: strerror(errno)))",
-            path: path, operation: operation, errno: errno, file: file, line: line)
+            path: path, operation: operation, errno: errno, cause: Syscalls.Failure(operation: operation, errno: errno),
+            file: file, line: line)
     }
 
     public var description: String { message }

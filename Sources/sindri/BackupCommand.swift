@@ -25,6 +25,10 @@ struct BackupCommand: AsyncParsableCommand {
                   Each path marked + or -, with the rule that decided.
               sindri backup --json -o ./backups/ | jq .
                   Machine-readable progress and summary.
+              sindri backup --recipient age1... -o ./backups/
+                  Encrypted (.tar.gz.age); age -d -i key.txt also opens it.
+              sindri backup --passphrase -o - > b.tar.gz.age
+                  Passphrase-encrypted, asked twice; streamed to stdout.
               sindri backup -o - | gpg --symmetric > b.tar.gz.gpg
                   Stream the archive (JSON, if asked, goes to stderr).
               sindri backup --incremental -o ./backups/
@@ -66,6 +70,8 @@ struct BackupCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Incremental")
     var incremental: IncrementalBackupOptions
+    @OptionGroup(title: "Encryption")
+    var encryption: EncryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
@@ -89,6 +95,7 @@ struct BackupCommand: AsyncParsableCommand {
         let dryRun = self.dryRun
         let output = self.output
         let exclusions = self.exclusions
+        let encryption = self.encryption
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
         let incrementalOptions = incremental.options
         let remoteAccess = remote.access
@@ -100,6 +107,7 @@ struct BackupCommand: AsyncParsableCommand {
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
             config.incremental = incrementalOptions
+            if !dryRun { config.encryption = try encryption.encryption() }
             let builder = ArchiveBuilder(config)
             let destination = BackupOutput.parse(output, remote: remoteAccess)
             if dryRun {

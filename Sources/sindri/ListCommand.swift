@@ -21,6 +21,8 @@ struct ListCommand: AsyncParsableCommand {
                   Members only.
               sindri list --json b.tar.gz | jq -r 'select(.path).path'
                   Member paths, for scripts.
+              sindri list b.tar.gz.age --identity key.txt
+                  An encrypted archive (recognized by its content).
               gpg -d b.tar.gz.gpg | sindri list -
                   Read the archive from standard input.
               sindri list ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
@@ -39,6 +41,8 @@ struct ListCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Incremental chains")
     var chain: ChainOptions
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
@@ -50,9 +54,12 @@ struct ListCommand: AsyncParsableCommand {
         let reporter = Reporter(command: "list", options: outputOptions.shared)
         let path = archive
         let sources = chain.sources
-        let access = remote.archiveAccess
+        let remoteAccess = remote.archiveAccess
+        let decryption = self.decryption
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
+            var access = remoteAccess
+            access.decryption = try decryption.keys(archive: path, warn: { reporter.warning($0) })
             let lister = ArchiveLister(path: path, access: access)
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(

@@ -34,6 +34,7 @@ struct RestoreCommand: AsyncParsableCommand {
               sindri restore ./backup.tar.gz                     Safe restore
               sindri restore ./backup.tar.gz --dry-run           Preview the plan
               sindri restore ./backup.tar.gz --mode merge        Merge, keeping .bak copies
+              sindri restore b.tar.gz.age --identity key.txt      Encrypted (age)
               gpg -d b.tar.gz.gpg | sindri restore - --no-interactive
               sindri restore ./backup.tar.gz workspace/projects/app   Only that path
               sindri restore ./backup.tar.gz '**/.env' 'workspace/*/notes'  Globs
@@ -85,6 +86,8 @@ struct RestoreCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Incremental chains")
     var chain: ChainOptions
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: OutputOptions
@@ -121,9 +124,12 @@ struct RestoreCommand: AsyncParsableCommand {
             options.confirm = { @Sendable (changes: RestoreChanges) -> Bool in Self.confirm(question, changes, reporter: reporter) }
         }
         let archive = self.archive
+        let decryption = self.decryption
         let chosen = options
         try await CommandRunner.run(reporter: reporter) {
-            try await Self.restore(archive: archive, home: homePath, options: chosen, reporter: reporter)
+            var options = chosen
+            options.access.decryption = try decryption.keys(archive: archive, warn: { reporter.warning($0) })
+            return try await Self.restore(archive: archive, home: homePath, options: options, reporter: reporter)
         }
     }
 

@@ -37,7 +37,7 @@ struct Sindri: AsyncParsableCommand {
               shown is escaped or the name is not UTF-8.
             """,
         version: ArchiveBuilder.toolVersion,
-        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self, ListCommand.self, BackupsCommand.self, PruneUploadsCommand.self, BenchCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, RollbackCommand.self, ListCommand.self, BackupsCommand.self, PruneUploadsCommand.self, BenchCommand.self, KeygenCommand.self]
     )
 
     /// Parses and runs like `AsyncParsableCommand.main()`, except that with `--json` a usage

@@ -10,6 +10,8 @@ enum SindriEnvironment {
     static let profile = "SINDRI_PROFILE"
     static let compression = "SINDRI_COMPRESSION"
     static let excludeFile = "SINDRI_EXCLUDE_FILE"
+    static let identityFile = "SINDRI_IDENTITY_FILE"
+    static let passphraseFile = "SINDRI_PASSPHRASE_FILE"
 
     /// The `ENVIRONMENT` section of `sindri --help` and the man page.
     static let helpText = """
@@ -18,9 +20,13 @@ enum SindriEnvironment {
           SINDRI_PROFILE       profile: user-data, standard, full
           SINDRI_COMPRESSION   gzip level 1-9 (default: 6)
           SINDRI_EXCLUDE_FILE  an exclude file (gitignore syntax)
+          SINDRI_IDENTITY_FILE an age identity file for encrypted archives
+          SINDRI_PASSPHRASE_FILE  a file whose first line is the passphrase
+                               (backup --passphrase; encrypted archives)
           TERM                 "dumb": no progress line
           A flag (--home, --profile, --compression, --exclude-file,
-          --progress always) wins over its variable; an unusable value is
+          --identity, --passphrase-file, --progress always) wins over its
+          variable; an unusable value is
           a usage error (64).
         """
 

@@ -13,6 +13,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
             EXAMPLES:
               sindri verify ./backup.tar.gz
+              sindri verify b.tar.gz.age --identity key.txt
               gpg -d b.tar.gz.gpg | sindri verify -
               sindri verify ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
                   An incremental: every archive of its chain.
@@ -26,6 +27,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Incremental chains")
     var chain: ChainOptions
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
@@ -36,9 +39,12 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let archive = self.archive
         let sources = chain.sources
-        let access = remote.archiveAccess
+        let remoteAccess = remote.archiveAccess
+        let decryption = self.decryption
         let reporter = Reporter(command: "verify", options: outputOptions.shared)
         try await CommandRunner.run(reporter: reporter) {
+            var access = remoteAccess
+            access.decryption = try decryption.keys(archive: archive, warn: { reporter.warning($0) })
             let started = Date()
             let clock = ContinuousClock()
             let start = clock.now

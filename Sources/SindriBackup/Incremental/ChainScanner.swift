@@ -31,14 +31,14 @@ struct ChainScanner {
         var scanned: ScannedArchive
     }
 
-    func scan(newest: ScannedArchive) throws -> ScannedArchive {
-        let links = try scanLinks(newest: newest)
+    func scan(newest: ScannedArchive) async throws -> ScannedArchive {
+        let links = try await scanLinks(newest: newest)
         return try Self.combine(links)
     }
 
     /// Finds and scans every base, newest first. Nothing in the home is touched: a base that is
     /// missing or damaged fails here, naming it.
-    func scanLinks(newest: ScannedArchive) throws -> [Link] {
+    func scanLinks(newest: ScannedArchive) async throws -> [Link] {
         var links = [Link(name: newestName, scanned: newest)]
         var seen: Set<String> = [newest.manifest.checksum.value]
         var directories = sources.directories
@@ -58,7 +58,7 @@ struct ChainScanner {
             let scanner = ArchiveScanner(staging: staging, availableBytes: availableBytes, force: force)
             scanner.stagingSuffix = "-c\(links.count)"
             scanner.progress = progress
-            let scanned = try scanner.scan(source)
+            let scanned = try await scanner.scan(source)
             // Found by its manifest's checksum, which the scan just checked against its data.
             guard scanned.manifest.checksum.value == base.checksum, scanned.report.archiveChecksumVerified else {
                 throw SindriError(.verificationFailed, "\(name) is not the base \(child) was made against (its checksum differs)", path: name)

@@ -63,9 +63,9 @@ public struct ArchiveLister: Sendable {
         do {
             try run(source: source, listing: &listing, onManifest: onManifest, onMember: onMember)
         } catch let error as CodecError {
-            throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): \(error)", path: path, cause: error)
         } catch let error as TarFormatError {
-            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path)
+            throw SindriError(.archiveCorrupt, "\(source.name): the tar structure is damaged: \(error)", path: path, cause: error)
         }
         return listing
     }
@@ -86,12 +86,9 @@ public struct ArchiveLister: Sendable {
             boundaries.lastEnd = boundary.compressedOffset + boundary.compressedLength + skippedTotal
         }
         var tar = TarReader()
-        var buffer: [UInt8] = []
-        var bufferStart = 0  // absolute offset of buffer[0]
-        var fed = 0  // absolute offset of the next byte to feed or skip
+        let input = GzipMemberReader(source: source)
         var atBoundary = true
         var currentMemberEnd: Int?
-        var endOfInput = false
 
         // Tar-side state, kept by the event handler.
         var memberIndex = 0
@@ -166,19 +163,6 @@ public struct ArchiveLister: Sendable {
             }
         }
 
-        /// Reads until the buffer holds `offset` (exclusive) or the input ends.
-        func fill(to offset: Int) throws {
-            while bufferStart + buffer.count < offset, !endOfInput {
-                // Bytes before `fed` are never needed again once a piece was fed and examined.
-                let drop = min(fed - bufferStart, buffer.count)
-                if drop > 0 {
-                    buffer.removeFirst(drop)
-                    bufferStart += drop
-                }
-                if try source.read(upTo: 1 << 20, appendingTo: &buffer) == 0 { endOfInput = true }
-            }
-        }
-
         let zeros = [UInt8](repeating: 0, count: 1 << 16)
         do {
             while true {
@@ -186,40 +170,29 @@ public struct ArchiveLister: Sendable {
                 try Interruption.checkpoint()
                 if manifestReported { TestPause.here("list") }
                 if atBoundary {
-                    try fill(to: fed + BlockMemberHeader.size)
-                    if bufferStart + buffer.count <= fed { break }  // end of input
-                    let header = buffer.withUnsafeBytes { raw in
-                        BlockMemberHeader.parse(UnsafeRawBufferPointer(rebasing: raw[(fed - bufferStart)...]))
-                    }
-                    if let header {
-                        if header.kind == .trailer, manifestReported, listing.manifest != nil, !wantsSummary {
+                    let framing = try input.peekMember(allowStored: false)
+                    if framing == .end { break }
+                    if case .member(let length, let uncompressed, let kind) = framing {
+                        if kind == .trailer, manifestReported, listing.manifest != nil, !wantsSummary {
                             listing.stoppedAtTrailer = true
                             break
                         }
-                        if header.kind == .data, let end = contentEnd,
-                           tar.offset + UInt64(header.uncompressedLength) <= end {
+                        if kind == .data, let end = contentEnd, tar.offset + UInt64(uncompressed) <= end {
                             // Wholly inside one file's content: no tar header can be in it.
-                            let inBuffer = min(header.compressedLength, bufferStart + buffer.count - fed)
-                            if header.compressedLength > inBuffer {
-                                buffer.removeAll(keepingCapacity: true)
-                                bufferStart = fed + inBuffer
-                                let wanted = header.compressedLength - inBuffer
-                                let skipped = try source.skip(wanted)
-                                guard skipped == wanted else {
-                                    // Worded and located as the decoder would (verify and restore inflate this member).
-                                    var truncated = CodecError(
-                                        kind: .truncated, operation: "skip", library: .sindri,
-                                        message: "the input ends inside a skipped block", byteOffset: fed + inBuffer + skipped)
-                                    truncated.member = decoder.membersCompleted + listing.blocksSkipped + 1
-                                    truncated.memberOffset = fed
-                                    throw SindriError(.archiveCorrupt, "\(source.name): \(truncated)", path: path)
-                                }
-                                bufferStart = fed + header.compressedLength
+                            let memberStart = input.offset
+                            let skipped = try input.skip(length)
+                            guard skipped == length else {
+                                // Worded and located as the decoder would (verify and restore inflate this member).
+                                var truncated = CodecError(
+                                    kind: .truncated, operation: "skip", library: .sindri,
+                                    message: "the input ends inside a skipped block", byteOffset: memberStart + skipped)
+                                truncated.member = decoder.membersCompleted + listing.blocksSkipped + 1
+                                truncated.memberOffset = memberStart
+                                throw SindriError(.archiveCorrupt, "\(source.name): \(truncated)", path: path, cause: truncated)
                             }
-                            fed += header.compressedLength
-                            skippedTotal += header.compressedLength
+                            skippedTotal += length
                             listing.blocksSkipped += 1
-                            var remaining = header.uncompressedLength
+                            var remaining = uncompressed
                             while remaining > 0 {
                                 let count = min(remaining, zeros.count)
                                 try zeros.withUnsafeBytes { raw in
@@ -229,22 +202,22 @@ public struct ArchiveLister: Sendable {
                             }
                             continue
                         }
-                        currentMemberEnd = fed + header.compressedLength
+                        currentMemberEnd = input.offset + length
                     } else {
                         currentMemberEnd = nil
                     }
                 }
-                try fill(to: fed + 1)
-                let available = bufferStart + buffer.count - fed
-                if available <= 0 { break }
-                var count = min(available, 1 << 18)
-                if let end = currentMemberEnd, end > fed { count = min(count, end - fed) }
-                let pieceStart = fed
-                try buffer.withUnsafeBytes { raw in
-                    let piece = UnsafeRawBufferPointer(rebasing: raw[(fed - bufferStart)..<(fed - bufferStart + count)])
+                try input.fill(minimum: 1)
+                if input.availableCount == 0 { break }
+                var count = 1 << 18
+                if let end = currentMemberEnd, end > input.offset { count = min(count, end - input.offset) }
+                let pieceStart = input.offset
+                let fedCount = try input.withAvailable(upTo: count) { piece in
                     try decoder.feed(piece) { output in try tar.consume(output, handle) }
+                    return piece.count
                 }
-                fed += count
+                input.advance(fedCount)
+                let fed = input.offset
                 if let end = boundaries.lastEnd, end == fed {
                     atBoundary = true
                     currentMemberEnd = nil
@@ -253,12 +226,8 @@ public struct ArchiveLister: Sendable {
                     if let end = currentMemberEnd, end > fed { continue }
                     currentMemberEnd = nil
                     // A member ended inside the piece and the next one started: learn its length if it has one.
-                    if let start = boundaries.lastEnd, start > pieceStart, start < fed,
-                       start + BlockMemberHeader.size <= bufferStart + buffer.count {
-                        let header = buffer.withUnsafeBytes { raw in
-                            BlockMemberHeader.parse(UnsafeRawBufferPointer(rebasing: raw[(start - bufferStart)...]))
-                        }
-                        if let header { currentMemberEnd = start + header.compressedLength }
+                    if let start = boundaries.lastEnd, start > pieceStart, start < fed, let header = input.blockHeader(at: start) {
+                        currentMemberEnd = start + header.compressedLength
                     }
                 }
             }
@@ -274,6 +243,6 @@ public struct ArchiveLister: Sendable {
             throw error.shifted(members: listing.blocksSkipped, bytes: skippedTotal)
         }
         try reportManifest(nil)
-        listing.compressedBytesRead = UInt64(fed)
+        listing.compressedBytesRead = UInt64(input.offset)
     }
 }

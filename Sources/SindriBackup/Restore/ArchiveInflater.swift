@@ -1,6 +1,5 @@
 import CSindriSystem
 import Crypto
-import Dispatch
 import Foundation
 import SindriArchive
 import SindriCodecs
@@ -26,208 +25,167 @@ final class ArchiveInflater {
         var dataChecksum: String?
     }
 
-    private let source: any ArchiveByteSource
+    private let input: GzipMemberReader
     private let name: String
     private let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Largest member the framing accepts at all (larger goes to zlib's streaming inflater).
-    private static let maximumMember = BlockMemberCompressor.maximumBlockSize
 
     // Memory is bounded by these limits, not by what headers declare nor by the core count: at
-    // most two batches are alive (one inflating, one being delivered), each holding at most
-    // `batchOutputBudget` of inflated members and `batchInputBudget` (+ one member) of their
-    // compressed bytes, plus the input buffer and the hasher's queue. A member that declares
-    // more than our writer's block size is not inflated whole: it is streamed through zlib in
-    // 256 KiB pieces, in order, between batches.
+    // most `inflightMembers` members are alive between the input and the sink, each at most
+    // `largestWholeCompressedMember` compressed and `largestWholeMember` inflated, plus the input
+    // buffer and the hasher's two queued members. A member that declares more than our writer's
+    // block size is not inflated whole: it is streamed through zlib in small pieces, in order,
+    // once the members before it were delivered.
     /// Inflated bytes one member may declare and still be inflated whole on a worker.
     static let largestWholeMember = 1 << 20
     /// Compressed bytes of a member inflated whole (a 1 MiB block of incompressible data is
     /// stored, slightly larger than 1 MiB).
     static let largestWholeCompressedMember = 2 << 20
-    /// Declared inflated bytes of one batch.
-    static let batchOutputBudget = 32 << 20
-    /// Compressed bytes of one batch.
-    static let batchInputBudget = 8 << 20
-    /// Members of one batch (enough to keep every worker busy).
-    private var batchMemberLimit: Int { min(64, workers * 4) }
+    /// Members inflating or waiting to be delivered: two per core keep every core busy while
+    /// the sink takes one, and at most 16 whatever the machine.
+    private var inflightMembers: Int { min(16, workers * 2) }
 
     init(source: any ArchiveByteSource) {
-        self.source = source
-        self.name = source.name
+        input = GzipMemberReader(source: source)
+        name = source.name
     }
 
-    private var buffer: [UInt8] = []
-    private var start = 0          // first unconsumed byte in `buffer`
-    private var consumedBefore = 0 // absolute offset of buffer[0]
-    private var endOfInput = false
-
-    /// Drops consumed bytes (only between batches: batch offsets point into `buffer`).
-    private func compact() {
-        guard start > 0 else { return }
-        buffer.removeFirst(start)
-        consumedBefore += start
-        start = 0
+    /// One whole member inflated by a worker, with what its failure must name.
+    private struct InflatedMember: Sendable {
+        var output: [UInt8]
+        var isData: Bool
+        var compressed: [UInt8]
     }
 
-    private func fill(minimum: Int) throws {
-        while buffer.count - start < minimum && !endOfInput {
-            let old = buffer.count
-            buffer.append(contentsOf: [UInt8](repeating: 0, count: 4 << 20))
-            let count = try buffer.withUnsafeMutableBytes { raw -> Int in
-                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
-            }
-            buffer.removeLast(buffer.count - old - count)
-            if count == 0 { endOfInput = true }
-        }
-    }
-
-    enum Framing: Equatable { case member(length: Int, uncompressed: Int, isData: Bool, isTrailer: Bool), needMore, foreign }
-
-    /// Runs the whole input through, delivering the tar stream in order to `sink`: the bytes, and
-    /// the immutable array holding them when there is one (the parallel path), so the receiver
-    /// can keep them without copying.
-    func run(_ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws -> Summary {
+    /// Runs the whole input through, delivering the tar stream in order to `sink`, in immutable
+    /// arrays the receiver can keep without copying.
+    ///
+    /// Whole members are inflated on the cores through a `BoundedPipeline` (at most two per core
+    /// in flight, delivered in order) while this task cuts the next ones out of the input; the
+    /// data members' compressed bytes are hashed in order by a serial pipeline beside it.
+    func run(_ sink: ([UInt8]) async throws -> Void) async throws -> Summary {
         var summary = Summary()
-        let hasher = BackgroundHasher(label: "sindri.archive-checksum")
+        let digest = RunningDigest()
+        let hashing = BoundedPipeline<Void>(width: 2, order: .serial)
+        let inflating = BoundedPipeline<InflatedMember>(width: inflightMembers)
+        let decompressors = try DecompressorSlots(count: inflating.width)
+        var framedMembers = 0
         var first = true
         var framedToTheEnd = true
-        let decompressors = try (0..<workers).map { _ in try GzipMemberDecompressor() }
-        var pending: InflatingBatch?
-        while true {
-            try Interruption.checkpoint()
-            compact()
-            // Collect a batch of whole members.
-            var batch: [(offset: Int, length: Int, uncompressed: Int, isData: Bool)] = []
-            var batchBytes = 0
-            var batchOutput = 0
-            var foreign = false
-            var streamed: (length: Int, uncompressed: Int, isData: Bool)?
-            while batch.count < batchMemberLimit && batchBytes < Self.batchInputBudget {
-                let cursor = start + batchBytes
-                try fill(minimum: cursor - start + BlockMemberHeader.size)
-                if cursor >= buffer.count { break }
-                var framing = frame(at: cursor, first: first && batch.isEmpty)
-                if case .needMore = framing {
-                    try fill(minimum: cursor - start + 1 << 16)
-                    framing = frame(at: cursor, first: first && batch.isEmpty)
-                }
-                guard case .member(let length, let uncompressed, let isData, _) = framing else {
-                    foreign = true
+        func deliver(_ member: InflatedMember?) async throws {
+            guard let member else { return }
+            if member.isData {
+                let bytes = member.compressed
+                _ = try await hashing.submit { _ in digest.update(bytes) }
+            }
+            let output = member.output
+            try await sink(output)
+            summary.gzipMembers += 1
+        }
+        do {
+            while true {
+                try Interruption.checkpoint()
+                let framing = try input.peekMember(allowStored: first)
+                if framing == .end { break }
+                guard case .member(let length, let uncompressed, let kind) = framing else {
+                    framedToTheEnd = false
                     break
                 }
+                let isData = kind == .data
+                first = false
                 if length > Self.largestWholeCompressedMember || uncompressed > Self.largestWholeMember {
                     // Streamed on its own once the members before it are delivered.
-                    if batch.isEmpty { streamed = (length, uncompressed, isData) }
+                    while let done = try await inflating.next() { try await deliver(done) }
+                    try await stream((length, uncompressed, isData), &summary, digest, hashing, sink)
+                    framedMembers += 1
+                    summary.compressedBytes = input.offset
+                    continue
+                }
+                let offset = input.offset
+                guard let compressed = try input.take(length) else {  // truncated: let zlib say so
+                    framedToTheEnd = false
                     break
                 }
-                if !batch.isEmpty && batchOutput + uncompressed > Self.batchOutputBudget { break }
-                try fill(minimum: cursor - start + length)
-                guard buffer.count - cursor >= length else { foreign = true; break }  // truncated: let zlib say so
-                batch.append((cursor, length, uncompressed, isData))
-                batchBytes += length
-                batchOutput += uncompressed
-            }
-            if !batch.isEmpty {
-                first = false
-                // Copy the batch out of the input buffer (which keeps growing), then inflate it on
-                // the workers while this thread hands the previous batch's tar stream to `sink`.
-                let inflating = InflatingBatch(buffer: buffer, batch: batch, firstOffset: consumedBefore)
-                if let previous = pending {
-                    previous.wait()
-                    inflating.start(decompressors: decompressors, workers: workers)
-                    try deliver(previous, &summary, hasher, sink)
-                } else {
-                    inflating.start(decompressors: decompressors, workers: workers)
+                framedMembers += 1
+                let ordinal = framedMembers
+                let name = self.name
+                let done = try await inflating.submit { slot in
+                    do {
+                        let output = try compressed.withUnsafeBytes {
+                            try decompressors.slots[slot].decompressMember($0, uncompressedSize: uncompressed)
+                        }
+                        return InflatedMember(output: output, isData: isData, compressed: compressed)
+                    } catch {
+                        var located = (error as? CodecError)
+                            ?? CodecError(kind: .corruptData, operation: "inflate", library: .sindri, message: "\(error)")
+                        located.member = ordinal
+                        located.memberOffset = offset
+                        located.byteOffset = nil
+                        throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name, cause: located)
+                    }
                 }
-                pending = inflating
-                start += batchBytes
-                summary.compressedBytes = consumedBefore + start
+                try await deliver(done)
+                summary.compressedBytes = input.offset
             }
-            if foreign {
-                framedToTheEnd = false
-                break
-            }
-            if let member = streamed {
-                first = false
-                if let previous = pending {
-                    previous.wait()
-                    try deliver(previous, &summary, hasher, sink)
-                    pending = nil
-                }
-                try stream(member, &summary, hasher, sink)
-                summary.compressedBytes = consumedBefore + start
-                continue
-            }
-            if batch.isEmpty {
-                try fill(minimum: 1)
-                if buffer.count == start && endOfInput { break }
-            }
+            while let done = try await inflating.next() { try await deliver(done) }
+        } catch {
+            await inflating.cancel()
+            await hashing.cancel()
+            throw error
         }
-        if let last = pending {
-            last.wait()
-            try deliver(last, &summary, hasher, sink)
-        }
-        if summary.gzipMembers == 0 && buffer.count == start && endOfInput {
+        if summary.gzipMembers == 0 && input.availableCount == 0 && input.endOfInput {
+            await hashing.cancel()
             throw SindriError(.archiveCorrupt, "\(name): the archive is empty", path: name)
         }
         if !framedToTheEnd {
-            // Streaming from here on: another tool's gzip, or damage that zlib will name. The
-            // decoder counts members and bytes from here; its errors are moved back to the
-            // file's own numbering, so every command names the same place.
-            let membersBefore = summary.gzipMembers
-            let bytesBefore = consumedBefore + start
-            let decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { _ in summary.gzipMembers += 1 })
-            do {
-                while true {
-                    try fill(minimum: 1)
-                    if buffer.count == start { break }
-                    try buffer.withUnsafeBytes { raw in
-                        try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start...]), output: { try sink($0, nil) })
-                    }
-                    consumedBefore += buffer.count
-                    buffer.removeAll(keepingCapacity: true)
-                    start = 0
-                }
-                try decoder.finish()
-            } catch let error as CodecError {
-                var located = error.shifted(members: membersBefore, bytes: bytesBefore)
-                if located.kind == .notGzip && membersBefore > 0 { located.kind = .trailingGarbage }
-                throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name)
-            }
-            summary.compressedBytes = consumedBefore
+            await hashing.cancel()
+            try await streamForeign(&summary, sink)
             return summary
         }
-        summary.dataChecksum = FileDigest.hex(hasher.finalize())
+        try await hashing.finish()
+        summary.dataChecksum = FileDigest.hex(digest.finalize())
         return summary
     }
 
-    /// Hands an inflated batch's tar stream to `sink`, in order, hashing its data members.
-    private func deliver(_ batch: InflatingBatch, _ summary: inout Summary, _ hasher: BackgroundHasher,
-                         _ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws {
-        // The archive checksum covers the data members' compressed bytes, in order: hashed on
-        // another thread while this one parses (CRCs were checked by the inflate workers).
-        let dataRanges = batch.members.filter(\.isData).map { ($0.offset - batch.base)..<($0.offset - batch.base + $0.length) }
-        hasher.update(batch.compressed, ranges: dataRanges)
-        for (index, member) in batch.members.enumerated() {
-            if let failure = batch.failures[index] {
-                var located = (failure as? CodecError)
-                    ?? CodecError(kind: .corruptData, operation: "inflate", library: .sindri, message: "\(failure)")
-                located.member = summary.gzipMembers + 1
-                located.memberOffset = batch.firstOffset + member.offset
-                located.byteOffset = nil
-                throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name)
+    /// Streams the rest of the input through zlib: another tool's gzip, or damage that zlib will
+    /// name. The decoder counts members and bytes from here; its errors are moved back to the
+    /// file's own numbering, so every command names the same place.
+    private func streamForeign(_ summary: inout Summary, _ sink: ([UInt8]) async throws -> Void) async throws {
+        let membersBefore = summary.gzipMembers
+        let bytesBefore = input.offset
+        let counter = MemberCounter()
+        let decoder = try GzipStreamDecoder(toleratesTrailingZeros: false, onMemberEnd: { _ in counter.count += 1 })
+        do {
+            while true {
+                try Interruption.checkpoint()
+                try input.fill(minimum: 1)
+                if input.availableCount == 0 { break }
+                // Fed in small pieces, each piece's output handed on before the next: 16 KiB of
+                // deflate inflates to at most ~16 MiB, so a bomb cannot make us hold more.
+                var pieces: [[UInt8]] = []
+                let count = try input.withAvailable(upTo: 16 << 10) { piece in
+                    try decoder.feed(piece, output: { pieces.append(Array($0)) })
+                    return piece.count
+                }
+                input.advance(count)
+                for piece in pieces { try await sink(piece) }
             }
-            let output = batch.outputs[index]
-            try output.withUnsafeBytes { try sink($0, output) }
-            summary.gzipMembers += 1
+            try decoder.finish()
+        } catch let error as CodecError {
+            var located = error.shifted(members: membersBefore, bytes: bytesBefore)
+            if located.kind == .notGzip && membersBefore > 0 { located.kind = .trailingGarbage }
+            throw SindriError(.archiveCorrupt, "\(name): \(located)", path: name, cause: located)
         }
+        summary.gzipMembers = membersBefore + counter.count
+        summary.compressedBytes = input.offset
     }
 
-    /// Inflates the member at `start` (declared `length` compressed bytes) through zlib, in
+    /// Inflates the member at the cursor (declared `length` compressed bytes) through zlib, in
     /// pieces, without holding it whole: the member must end exactly at its declared length and
     /// inflate to its declared size.
     private func stream(_ member: (length: Int, uncompressed: Int, isData: Bool), _ summary: inout Summary,
-                        _ hasher: BackgroundHasher, _ sink: (UnsafeRawBufferPointer, [UInt8]?) throws -> Void) throws {
-        let memberStart = consumedBefore + start
+                        _ digest: RunningDigest, _ hashing: BoundedPipeline<Void>,
+                        _ sink: ([UInt8]) async throws -> Void) async throws {
+        let memberStart = input.offset
         func damaged(_ reason: String) -> SindriError {
             SindriError(.archiveCorrupt, "\(name): gzip member at byte \(memberStart) is damaged: \(reason)", path: name)
         }
@@ -239,20 +197,27 @@ final class ArchiveInflater {
         }
         var remaining = member.length
         while remaining > 0 {
-            compact()
-            try fill(minimum: 1)
-            let available = buffer.count - start
-            guard available > 0 else { throw damaged("the archive ends inside it") }
-            let count = min(available, remaining, 1 << 20)
-            let piece = Array(buffer[start..<(start + count)])
-            if member.isData { hasher.update(piece, ranges: [0..<count]) }
-            do {
-                try piece.withUnsafeBytes { raw in try decoder.feed(raw, output: { try sink($0, nil) }) }
-            } catch let error as CodecError {
-                throw damaged(error.message)
+            try input.fill(minimum: 1)
+            let count = min(input.availableCount, remaining, 1 << 20)
+            guard count > 0, let piece = try input.take(count) else { throw damaged("the archive ends inside it") }
+            if member.isData { _ = try await hashing.submit { _ in digest.update(piece) } }
+            // Fed 64 KiB at a time, each piece's output handed on before the next (bounded memory).
+            var offset = 0
+            while offset < count {
+                let end = min(count, offset + (64 << 10))
+                var outputs: [[UInt8]] = []
+                do {
+                    try piece.withUnsafeBytes { raw in
+                        try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), output: { outputs.append(Array($0)) })
+                    }
+                } catch let error as CodecError {
+                    throw damaged(error.message)
+                }
+                for output in outputs { try await sink(output) }
+                offset = end
             }
-            start += count
             remaining -= count
+            try Interruption.checkpoint()
         }
         do {
             try decoder.finish()
@@ -264,134 +229,33 @@ final class ArchiveInflater {
         }
         summary.gzipMembers += 1
     }
+}
 
-    /// Recognizes the member at `offset`: a stored member (the manifest's) or a block member.
-    private func frame(at offset: Int, first: Bool) -> Framing {
-        buffer.withUnsafeBytes { raw -> Framing in
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[offset...])
-            if let header = BlockMemberHeader.parse(bytes) {
-                guard header.compressedLength <= Self.maximumMember * 2, header.uncompressedLength <= Self.maximumMember else { return .foreign }
-                return .member(length: header.compressedLength, uncompressed: header.uncompressedLength,
-                               isData: header.kind == .data, isTrailer: header.kind == .trailer)
-            }
-            guard first else { return .foreign }
-            return Self.storedMember(bytes)
-        }
-    }
+/// The workers' decompressors, one per pipeline slot: a slot is used by one job at a time
+/// (`BoundedPipeline` hands out each slot to at most one job in flight), so the C state of a
+/// decompressor is never touched by two threads at once. That is why this is `@unchecked Sendable`.
+private final class DecompressorSlots: @unchecked Sendable {
+    let slots: [GzipMemberDecompressor]
 
-    /// The length of a gzip member made only of byte-aligned stored deflate blocks (our manifest member).
-    ///
-    /// Its decoded size is the sum of the stored blocks, never the trailer's ISIZE, which a
-    /// damaged or hostile member can set to 4 GiB and make us allocate that much; libdeflate
-    /// still checks ISIZE against what it decoded.
-    static func storedMember(_ bytes: UnsafeRawBufferPointer) -> Framing {
-        guard bytes.count >= 10 else { return .needMore }
-        guard bytes[0] == 0x1F, bytes[1] == 0x8B, bytes[2] == 8, bytes[3] == 0 else { return .foreign }
-        var position = 10
-        var stored = 0
-        while true {
-            guard bytes.count >= position + 5 else { return .needMore }
-            let header = bytes[position]
-            guard header <= 1 else { return .foreign }
-            let length = Int(bytes[position + 1]) | Int(bytes[position + 2]) << 8
-            let inverse = Int(bytes[position + 3]) | Int(bytes[position + 4]) << 8
-            guard length == (~inverse & 0xFFFF) else { return .foreign }
-            position += 5 + length
-            stored += length
-            if position > maximumMember { return .foreign }
-            if header == 1 { break }
-        }
-        guard bytes.count >= position + 8 else { return .needMore }
-        return .member(length: position + 8, uncompressed: stored, isData: false, isTrailer: false)
+    init(count: Int) throws {
+        slots = try (0..<count).map { _ in try GzipMemberDecompressor() }
     }
 }
 
-/// One batch of whole gzip members copied out of the input, inflated on the worker threads.
-private final class InflatingBatch: @unchecked Sendable {
-    typealias Member = (offset: Int, length: Int, uncompressed: Int, isData: Bool)
-    /// The members' bytes; `base` is the input-buffer offset of its first byte.
-    let compressed: [UInt8]
-    let base: Int
-    /// Absolute offset in the file of input-buffer offset 0, for messages.
-    let firstOffset: Int
-    let members: [Member]
-    var outputs: [[UInt8]]
-    var failures: [Error?]
-    private let done = DispatchGroup()
+/// SHA256 over the data members, in archive order. Only the jobs of one serial `BoundedPipeline`
+/// update it (one after another), and `finalize` is called after that pipeline finished: never
+/// two threads at once, hence `@unchecked Sendable`.
+final class RunningDigest: @unchecked Sendable {
+    private var hasher = SHA256()
 
-    init(buffer: [UInt8], batch: [Member], firstOffset: Int) {
-        let first = batch.first!.offset
-        let last = batch.last!.offset + batch.last!.length
-        compressed = Array(buffer[first..<last])
-        base = first
-        self.firstOffset = firstOffset
-        members = batch
-        outputs = Array(repeating: [], count: batch.count)
-        failures = Array(repeating: nil, count: batch.count)
+    func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
     }
 
-    /// Inflates every member on up to `workers` threads; each worker uses its own decompressor.
-    func start(decompressors: [GzipMemberDecompressor], workers: Int) {
-        done.enter()
-        nonisolated(unsafe) let decompressors = decompressors
-        DispatchQueue.global(qos: .userInitiated).async {
-            let workerCount = min(workers, self.members.count)
-            self.compressed.withUnsafeBytes { raw in
-                self.outputs.withUnsafeMutableBufferPointer { outputs in
-                    self.failures.withUnsafeMutableBufferPointer { failures in
-                        nonisolated(unsafe) let shared = (raw, outputs.baseAddress!, failures.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-                            let (raw, outputs, failures) = shared
-                            var index = worker
-                            while index < self.members.count {
-                                let member = self.members[index]
-                                let from = member.offset - self.base
-                                do {
-                                    outputs[index] = try decompressors[worker].decompressMember(
-                                        UnsafeRawBufferPointer(rebasing: raw[from..<(from + member.length)]),
-                                        uncompressedSize: member.uncompressed)
-                                } catch {
-                                    failures[index] = error
-                                }
-                                index += workerCount
-                            }
-                        }
-                    }
-                }
-            }
-            self.done.leave()
-        }
-    }
-
-    func wait() { done.wait() }
+    func finalize() -> SHA256.Digest { hasher.finalize() }
 }
 
-/// SHA256 over a sequence of buffers, computed on its own thread in submission order, with at
-/// most `depth` buffers waiting (each buffer is an immutable array kept alive until hashed).
-final class BackgroundHasher: @unchecked Sendable {
-    private let queue: DispatchQueue
-    private let slots: DispatchSemaphore
-    private var hasher = SHA256()  // only touched on `queue`
-
-    init(label: String, depth: Int = 2) {
-        queue = DispatchQueue(label: label, qos: .userInitiated)
-        slots = DispatchSemaphore(value: depth)
-    }
-
-    /// Queues `ranges` of `buffer` to be hashed after everything queued before.
-    func update(_ buffer: [UInt8], ranges: [Range<Int>]) {
-        guard !ranges.isEmpty else { return }
-        slots.wait()
-        queue.async { [self] in
-            buffer.withUnsafeBytes { raw in
-                for range in ranges { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[range])) }
-            }
-            slots.signal()
-        }
-    }
-
-    /// Waits for everything queued and returns the digest.
-    func finalize() -> SHA256.Digest {
-        queue.sync { hasher.finalize() }
-    }
+/// Members the streaming decoder completed (its callback runs synchronously inside `feed`).
+private final class MemberCounter {
+    var count = 0
 }

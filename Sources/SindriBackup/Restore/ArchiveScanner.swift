@@ -71,8 +71,7 @@ final class ArchiveScanner {
     /// The lane of the file being read, and this delivery's work for each lane.
     private var currentLane = 0
     private var laneBatches: [StagingLanes.Batch?] = []
-    /// The bytes being parsed, and the immutable array holding them (copied on first need when
-    /// the inflater delivers a transient buffer).
+    /// The bytes being parsed, and the immutable array holding them.
     private var deliveredBytes: UnsafeRawBufferPointer?
     private var deliveredArray: [UInt8]?
     private var declaredBytes: UInt64 = 0
@@ -108,26 +107,26 @@ final class ArchiveScanner {
     /// naming the first problem, or `CancellationError` within one inflated member of a stop
     /// request (SIGINT/SIGTERM).
     ///
-    /// Blocking (reads, waits for the inflate workers and the lanes): runs on the engine's
-    /// thread (`BlockingExecutor`), never on the cooperative pool.
-    func scan(_ source: any ArchiveByteSource) throws -> ScannedArchive {
+    /// Reads block: the caller runs it on the engine's thread (`BlockingExecutor.shared`), never
+    /// on the cooperative pool. Inflating and staging run in bounded pipelines beside it; any
+    /// failure or stop cancels them and waits until none runs before it is thrown.
+    func scan(_ source: any ArchiveByteSource) async throws -> ScannedArchive {
         let name = source.name
         archiveName = name
-        // The inflater's and the lanes' waits all happen on this thread.
-        BlockingWaits.assertAllowed("ArchiveScanner.scan")
         let inflater = ArchiveInflater(source: source)
         let inflated: ArchiveInflater.Summary
-        var lanesFinished = false
-        defer { if !lanesFinished { lanes.cancel() } }
         do {
-            inflated = try inflater.run { output, owner in
+            inflated = try await inflater.run { output in
                 // Once per inflated member (1 MiB of tar for our archives): a signal stops the scan here.
                 try Interruption.checkpoint()
                 // Content slices point into `output`; the lanes keep its (immutable) array alive.
-                deliveredBytes = output
-                deliveredArray = owner
-                try reader.consume(output) { event in try handle(event) }
-                submitLaneBatches()
+                deliveredArray = output
+                try output.withUnsafeBytes { raw in
+                    deliveredBytes = raw
+                    defer { deliveredBytes = nil }
+                    try reader.consume(raw) { event in try handle(event) }
+                }
+                try await submitLaneBatches()
                 if let failure = lanes.firstFailure() { throw failure }
                 if let progress, let manifest {
                     progress(RestoreProgress(
@@ -137,16 +136,26 @@ final class ArchiveScanner {
                 if manifest != nil { TestPause.here("read") }
             }
             try reader.finish()
-            submitLaneBatches()
+            try await submitLaneBatches()
         } catch let error as TarFormatError {
+            await lanes.cancel()
             throw archiveError("the tar structure is damaged: \(error)", name)
         } catch let error as ChecksumList.FormatError {
+            await lanes.cancel()
             throw archiveError("\(error)", name)
+        } catch {
+            await lanes.cancel()
+            throw error
         }
         dataChecksum = inflated.dataChecksum
-        try Interruption.checkpoint()
-        let digests = try lanes.finish()
-        lanesFinished = true
+        let digests: [Int: [UInt8]]
+        do {
+            try Interruption.checkpoint()
+            digests = try await lanes.finish()
+        } catch {
+            await lanes.cancel()
+            throw error
+        }
         for (index, digest) in digests { members[index].digest = digest }
         guard let manifest else { throw archiveError("the archive has no \(MANIFEST_FILENAME) as its first member", name) }
         let checked = try verifyChecksums(name)
@@ -329,20 +338,20 @@ final class ArchiveScanner {
 
     private func appendLaneWork(_ work: StagingLanes.Work, bytes: Int) {
         if laneBatches[currentLane] == nil {
-            if deliveredArray == nil { deliveredArray = deliveredBytes.map { Array($0) } ?? [] }
-            laneBatches[currentLane] = StagingLanes.Batch(buffer: deliveredArray!)
+            laneBatches[currentLane] = StagingLanes.Batch(buffer: deliveredArray ?? [])
         }
         laneBatches[currentLane]!.work.append(work)
         laneBatches[currentLane]!.bytes += bytes
     }
 
     /// Hands each lane its work from the delivery just parsed (one batch per lane per delivery).
-    private func submitLaneBatches() {
+    private func submitLaneBatches() async throws {
         for index in laneBatches.indices {
-            if let batch = laneBatches[index] { lanes.submit(batch, to: index) }
-            laneBatches[index] = nil
+            if let batch = laneBatches[index] {
+                laneBatches[index] = nil
+                try await lanes.submit(batch, to: index)
+            }
         }
-        deliveredBytes = nil
         deliveredArray = nil
     }
 

@@ -208,7 +208,7 @@ final class CompletedRollback {
             let (parent, problem) = lookups.parent(of: path)
             guard problem == nil, parent >= 0 else { continue }
             try withCPath(MemberPath.name(path)) { name in
-                guard let info = try? Syscalls.lstatAt(parent, name), info.isDirectory else { return }
+                guard let info = try? Syscalls.lstatAt(parent, name), ((info.st_mode & S_IFMT) == S_IFDIR) else { return }
                 let fd = try Syscalls.openAt(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
                 defer { close(fd) }
                 guard fchmod(fd, mode) == 0 else {
@@ -226,14 +226,14 @@ final class CompletedRollback {
         guard problem == nil, parent >= 0 else { return .absent }
         let name = MemberPath.name(path)
         guard let info = try? withCPath(name, { try Syscalls.lstatAt(parent, $0) }) else { return .absent }
-        if info.isDirectory { return .directory(empty: isEmptyAfterClearing(parent: parent, path: path)) }
+        if ((info.st_mode & S_IFMT) == S_IFDIR) { return .directory(empty: isEmptyAfterClearing(parent: parent, path: path)) }
         var current = EntryFingerprint(
-            kind: info.isRegular ? .file : info.isSymlink ? .symlink : .other, size: UInt64(info.st_size),
+            kind: ((info.st_mode & S_IFMT) == S_IFREG) ? .file : ((info.st_mode & S_IFMT) == S_IFLNK) ? .symlink : .other, size: UInt64(info.st_size),
             mtimeSeconds: Int64(info.st_mtim.tv_sec), mtimeNanoseconds: UInt32(info.st_mtim.tv_nsec), mode: UInt32(info.st_mode) & 0o7777)
-        if info.isSymlink { current.linkTarget = try? withCPath(name) { try Syscalls.readLinkAt(parent, $0) } }
+        if ((info.st_mode & S_IFMT) == S_IFLNK) { current.linkTarget = try? withCPath(name) { try Syscalls.readLinkAt(parent, $0) } }
         // The content is read only when everything else matches: an edit that kept size and
         // mtime is still found, and a changed file costs no read.
-        if case .placed(_, let placed?, _) = item, placed.sha256 != nil, info.isRegular, placed.sameMetadata(as: current) {
+        if case .placed(_, let placed?, _) = item, placed.sha256 != nil, ((info.st_mode & S_IFMT) == S_IFREG), placed.sameMetadata(as: current) {
             current.sha256 = try? withCPath(name) { entry in
                 let fd = try Syscalls.openAt(parent, entry, O_RDONLY | O_NOFOLLOW)
                 defer { close(fd) }

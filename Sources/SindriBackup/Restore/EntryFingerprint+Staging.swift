@@ -18,12 +18,12 @@ extension EntryFingerprint {
             throw failure.error(path: "staging entry \(PathBytes.display(name))")
         }
         var fingerprint = EntryFingerprint(
-            kind: info.isRegular ? .file : info.isSymlink ? .symlink : info.isDirectory ? .directory : .other,
+            kind: ((info.st_mode & S_IFMT) == S_IFREG) ? .file : ((info.st_mode & S_IFMT) == S_IFLNK) ? .symlink : ((info.st_mode & S_IFMT) == S_IFDIR) ? .directory : .other,
             size: UInt64(info.st_size), mtimeSeconds: Int64(info.st_mtim.tv_sec), mtimeNanoseconds: UInt32(info.st_mtim.tv_nsec),
             mode: UInt32(info.st_mode) & 0o7777)
-        if info.isSymlink {
+        if ((info.st_mode & S_IFMT) == S_IFLNK) {
             fingerprint.linkTarget = try withCPath(entry.name) { try Syscalls.readLinkAt(entry.directory, $0) }
-        } else if info.isRegular {
+        } else if ((info.st_mode & S_IFMT) == S_IFREG) {
             if let digest {
                 fingerprint.sha256 = FileDigest.hex(digest)
             } else {

@@ -18,18 +18,22 @@ import SindriSystem
 /// the caller rolls back through the same machine, and after a crash the next run does
 /// (`RestoreRecovery`).
 ///
-/// Runs on a dedicated thread (all of it is blocking system calls).
-final class RestoreApplier {
+/// An actor on the engine's blocking-I/O thread (`BlockingExecutor.shared`, the same one the
+/// planner and the restore's driver use, so a hop costs well under a microsecond): it owns the
+/// journal (through its `TransactionRunner`) and the staging area, and takes the plan one batch
+/// of steps at a time. Its step code is plain synchronous system calls.
+actor RestoreApplier {
     let home: Int32
     let staging: StagingArea
-    let transaction: TransactionRunner
+    private let transaction: TransactionRunner
     let archive: ScannedArchive
-    let steps: [RestorePlanner.Step]
     let label: String
     /// Test seam: throw after this many journal steps (set from SINDRI_TEST_FAIL_AFTER_STEPS).
-    var failAfterSteps: Int?
+    private var failAfterSteps: Int?
     /// Steps announced per fsync of the journal.
-    static let batchSize = 256
+    static let batchSize = RestorePlanner.batchSize
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { BlockingExecutor.shared.asUnownedSerialExecutor() }
 
     private var lookups: DirectoryCache
     private var createdDirectories: [(path: [UInt8], member: ScannedMember)] = []
@@ -47,18 +51,31 @@ final class RestoreApplier {
         archive.members.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
     /// Directories known to exist (or to be created by an earlier step of this restore).
     private var knownDirectories: Set<[UInt8]> = []
+    /// Paths written so far.
+    private(set) var written = 0
 
-    init(home: Int32, staging: StagingArea, transaction: TransactionRunner, archive: ScannedArchive, steps: [RestorePlanner.Step], label: String) {
+    /// Opens the transaction's journal in the home's `.sindri/journals` (nothing is written yet).
+    init(home: Int32, identifier: String, staging: StagingArea, archive: ScannedArchive, label: String) throws {
         self.home = home
         self.staging = staging
-        self.transaction = transaction
         self.archive = archive
-        self.steps = steps
         self.label = label
+        transaction = TransactionRunner(home: home, journal: try JournalFile(home: home, identifier: identifier), staging: staging)
         lookups = DirectoryCache(homeDescriptor: home)
     }
 
     deinit { lookups.closeAll() }
+
+    /// Sets the test seams (SINDRI_TEST_FAIL_AFTER_STEPS, SINDRI_TEST_FAIL_UNDOS).
+    func injectFailures(afterSteps: Int?, undos: Int?) {
+        failAfterSteps = afterSteps
+        if let undos { transaction.failingUndos = undos }
+    }
+
+    /// Writes and fsyncs the journal's `begin` record: nothing in the home is touched before.
+    func begin(_ header: JournalHeader) throws {
+        try transaction.begin(header)
+    }
 
     /// A journal step prepared for a batch: staging entries exist before it is announced.
     private struct Pending {
@@ -67,48 +84,64 @@ final class RestoreApplier {
         var places: [UInt8]?
     }
 
-    /// Applies every writing step; returns how many paths were written.
+    /// Applies the writing steps of one batch of the plan; returns how many paths it wrote.
     ///
-    /// Steps go in batches: prepare the batch's staging entries, append every intent, fsync the
-    /// journal once, then take the steps. That keeps the write-ahead rule (no step before its
-    /// intent is durable) at one fsync per batch instead of one per file.
-    func apply() throws -> Int {
-        var written = 0
-        var batchStart = 0
-        while batchStart < steps.count {
-            let batch = steps[batchStart..<min(batchStart + Self.batchSize, steps.count)]
-            var pending: [Pending] = []
-            for step in batch {
-                if step.planned.action == .skipIdentical { placed.insert(step.planned.path); continue }
-                guard step.planned.action.writes else { continue }
-                pending += try prepare(step)
-                written += 1
-            }
-            batchStart += Self.batchSize
-            guard !pending.isEmpty else { continue }
-            // A stop request ends the restore between batches: the caller rolls back what the
-            // earlier batches did (that rollback never checks for a stop itself).
-            try Interruption.checkpoint()
-            let first = try transaction.announce(pending.map(\.step))
-            for (offset, item) in pending.enumerated() {
-                let index = first + offset
-                if let limit = failAfterSteps, index >= limit {
-                    throw SindriError(.io, "injected failure after \(limit) steps (SINDRI_TEST_FAIL_AFTER_STEPS)")
-                }
-                do {
-                    try item.run()
-                } catch let failure as Syscalls.Failure {
-                    throw failure.error(path: PathBytes.display(item.step.path))
-                }
-                try transaction.performed(index)
-                if let path = item.places { placed.insert(path) }
-            }
-            try transaction.flush()
+    /// Prepare the batch's staging entries, append every intent, fsync the journal once, then
+    /// take the steps. That keeps the write-ahead rule (no step before its intent is durable) at
+    /// one fsync per batch instead of one per file.
+    ///
+    /// - Throws: `CancellationError` on a stop request (checked before the batch's intents are
+    ///   written); the caller then calls ``rollBack(reason:)``, which never stops half way.
+    func apply(_ batch: [RestorePlanner.Step]) throws -> Int {
+        var pending: [Pending] = []
+        var count = 0
+        for step in batch {
+            if step.planned.action == .skipIdentical { placed.insert(step.planned.path); continue }
+            guard step.planned.action.writes else { continue }
+            pending += try prepare(step)
+            count += 1
         }
+        written += count
+        guard !pending.isEmpty else { return 0 }
+        try Interruption.checkpoint()
+        let first = try transaction.announce(pending.map(\.step))
+        for (offset, item) in pending.enumerated() {
+            let index = first + offset
+            if let limit = failAfterSteps, index >= limit {
+                throw SindriError(.io, "injected failure after \(limit) steps (SINDRI_TEST_FAIL_AFTER_STEPS)")
+            }
+            do {
+                try item.run()
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: PathBytes.display(item.step.path))
+            }
+            try transaction.performed(index)
+            if let path = item.places { placed.insert(path) }
+        }
+        try transaction.flush()
+        return count
+    }
+
+    /// After the last batch: the directories the restore created get their archived mode, owner
+    /// and mtime, deepest first.
+    func finish() throws {
         TestPause.reach("before-attributes")
         try finishDirectories()
-        return written
     }
+
+    /// Stage 5: everything on disk (one `syncfs`), then the durable commit record.
+    func commit() throws {
+        try transaction.commit()
+    }
+
+    /// Undoes every recorded step, newest first, and records the outcome (see
+    /// `TransactionRunner.rollBack`). Never checks for a stop request: it makes the home safe.
+    func rollBack(reason: String) throws -> TransactionOutcome {
+        try transaction.rollBack(reason: reason)
+    }
+
+    /// Directories the rollback left in place because the user's files appeared in them.
+    var leftInPlace: [String] { transaction.leftInPlace }
 
     // MARK: - Steps
 
@@ -361,7 +394,7 @@ final class RestoreApplier {
         let currentFD = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
         defer { close(currentFD) }
         let info = try Syscalls.fileStatus(currentFD)
-        guard info.isRegular else {
+        guard ((info.st_mode & S_IFMT) == S_IFREG) else {
             throw SindriError(.conflict, "\(PathBytes.display(path)) changed after the restore was planned (no longer a file)", path: PathBytes.display(path))
         }
         var current: [UInt8] = []

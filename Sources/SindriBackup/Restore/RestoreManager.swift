@@ -31,14 +31,14 @@ public struct RestoreManager: Sendable {
         archive: String, access: ArchiveAccess = ArchiveAccess(), chain: ChainSources = ChainSources(),
         progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) async throws -> VerificationReport {
-        try await BlockingExecutor.shared.run {
+        try await withTaskExecutorPreference(BlockingExecutor.shared) {
             try Interruption.checkpoint()
             let source = try ArchiveSources.open(archive, access: access)
             let scanner = ArchiveScanner(staging: nil, availableBytes: nil, force: true)
             scanner.progress = progress
-            var scanned = try scanner.scan(source)
+            var scanned = try await scanner.scan(source)
             if scanned.manifest.isIncremental {
-                scanned = try ChainScanner(sources: chain, access: access, newestName: archive, staging: nil, availableBytes: nil,
+                scanned = try await ChainScanner(sources: chain, access: access, newestName: archive, staging: nil, availableBytes: nil,
                                            force: true, progress: progress).scan(newest: scanned)
             }
             return scanned.report
@@ -50,9 +50,9 @@ public struct RestoreManager: Sendable {
     public func restore(
         archive: String, home: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
     ) async throws -> RestoreResult {
-        try await BlockingExecutor.shared.run {
+        try await withTaskExecutorPreference(BlockingExecutor.shared) {
             do {
-                return try Self.run(archive: archive, home: home, options: options, progress: progress)
+                return try await Self.run(archive: archive, home: home, options: options, progress: progress)
             } catch is CancellationError {
                 throw InterruptedWork("the restore was stopped before it changed anything in the home")
             }
@@ -66,7 +66,7 @@ public struct RestoreManager: Sendable {
 
     private static func run(
         archive: String, home homePath: String, options: RestoreOptions, progress: (@Sendable (RestoreProgress) -> Void)? = nil
-    ) throws -> RestoreResult {
+    ) async throws -> RestoreResult {
         let started = Date()
         var phases = PhaseTimer(enabled: ProcessInfo.processInfo.environment["SINDRI_TRACE_PHASES"] != nil)
         defer { phases.report() }
@@ -90,7 +90,7 @@ public struct RestoreManager: Sendable {
             }
             // Through the descriptor the lock opened, and only while `.sindri` is still that
             // directory: never by name (see `ToolState`).
-            if let toolTimes, toolTimes.isDirectory, let tool = lock?.toolDescriptor,
+            if let toolTimes, ((toolTimes.st_mode & S_IFMT) == S_IFDIR), let tool = lock?.toolDescriptor,
                let opened = try? Syscalls.fileStatus(tool), EntryIdentity(opened) == EntryIdentity(toolTimes) {
                 var times = [toolTimes.st_atim, toolTimes.st_mtim]
                 CleanupLog.check(futimens(tool, &times), "could not set \(TOOL_STATE_DIRECTORY)'s modification time back")
@@ -99,7 +99,7 @@ public struct RestoreManager: Sendable {
             // removing this run's files in them changed their times.
             if let tool = lock?.toolDescriptor {
                 for (name, times) in zip(toolSubdirectories, subdirectoryTimes) {
-                    guard let times, times.isDirectory,
+                    guard let times, ((times.st_mode & S_IFMT) == S_IFDIR),
                           let sub = try? Syscalls.openAt(tool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else { continue }
                     if let opened = try? Syscalls.fileStatus(sub), EntryIdentity(opened) == EntryIdentity(times) {
                         var values = [times.st_atim, times.st_mtim]
@@ -147,10 +147,10 @@ public struct RestoreManager: Sendable {
         let available = try? Syscalls.availableBytes(home)
         let scanner = ArchiveScanner(staging: staging, availableBytes: available, force: options.force)
         scanner.progress = progress
-        var scanned = try scanner.scan(source)
+        var scanned = try await scanner.scan(source)
         if scanned.manifest.isIncremental {
             // Every archive of the chain is checked (stage 1) before anything else happens.
-            scanned = try ChainScanner(sources: options.chain, access: options.access, newestName: archive, staging: staging,
+            scanned = try await ChainScanner(sources: options.chain, access: options.access, newestName: archive, staging: staging,
                                        availableBytes: available, force: options.force, progress: progress).scan(newest: scanned)
         }
         notes += scanned.report.notes
@@ -171,7 +171,8 @@ public struct RestoreManager: Sendable {
 
         // Stage 2: analysis.
         notes += try checkVersion(scanned.manifest, force: options.force)
-        let steps = RestorePlanner(homeDescriptor: home, mode: options.mode, only: selection).plan(scanned)
+        let batches = try await RestorePlanner(homeDescriptor: home, mode: options.mode, only: selection).plan(scanned)
+        let steps = batches.flatMap { $0 }
         phases.mark("plan")
         TestPause.here("planned")
         try Interruption.checkpoint()
@@ -207,7 +208,7 @@ public struct RestoreManager: Sendable {
         let replaced = steps.filter { [.overwrite, .keepBackupAndOverwrite, .merge].contains($0.planned.action) }
         ownState.note(home: home)
         ownState.snapshot = RestoreSnapshot.fileName(identifier: identifier, codec: options.snapshotCodec)
-        let snapshot = try RestoreSnapshot.write(home: home, identifier: identifier,
+        let snapshot = try await RestoreSnapshot.write(home: home, identifier: identifier,
                                                  entries: replaced.map { ($0.planned.path, $0.identity) }, codec: options.snapshotCodec)
         phases.mark("snapshot")
         TestPause.reach("snapshotted")
@@ -216,37 +217,36 @@ public struct RestoreManager: Sendable {
 
         // Stage 4: the journaled transaction, driven by the RestoreTransaction state machine.
         ownState.journal = "\(identifier).journal"
-        let journal = try JournalFile(home: home, identifier: identifier)
-        let transaction = TransactionRunner(home: home, journal: journal, staging: staging)
-        try transaction.begin(JournalHeader(
+        // The applier owns the journal and the staging area from here to the commit.
+        let applier = try RestoreApplier(home: home, identifier: identifier, staging: staging, archive: scanned,
+                                         label: "\(name), created \(scanned.manifest.createdAt)")
+        let environment = ProcessInfo.processInfo.environment
+        await applier.injectFailures(afterSteps: environment["SINDRI_TEST_FAIL_AFTER_STEPS"].flatMap { Int($0) },
+                                     undos: environment["SINDRI_TEST_FAIL_UNDOS"].flatMap { Int($0) })
+        try await applier.begin(JournalHeader(
             transactionID: identifier, createdAt: Int64(started.timeIntervalSince1970), mode: options.mode.rawValue,
             archive: name, snapshotName: (snapshot as NSString).lastPathComponent))
-        let applier = RestoreApplier(home: home, staging: staging, transaction: transaction, archive: scanned, steps: steps,
-                                     label: "\(name), created \(scanned.manifest.createdAt)")
-        if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_AFTER_STEPS"], let limit = Int(value) {
-            applier.failAfterSteps = limit
-        }
-        if let value = ProcessInfo.processInfo.environment["SINDRI_TEST_FAIL_UNDOS"], let count = Int(value) {
-            transaction.failingUndos = count
-        }
-        let restored: Int
+        var restored = 0
         TestPause.reach("before-apply")
         do {
             announce(.applying)
-            restored = try applier.apply()
+            // One batch of the plan per hop; each batch checks for a stop request before its
+            // intents reach the journal.
+            for batch in batches { restored += try await applier.apply(batch) }
+            try await applier.finish()
             phases.mark("apply")
             // The last moment a signal undoes the restore; from the commit on, it stands.
             try Interruption.checkpoint()
             PointOfNoReturn.pass("the restore had already been committed when the signal arrived: it is complete (sindri rollback undoes it)")
             announce(.committing)
             // Stage 5: commit: everything on disk (syncfs), then the durable commit record.
-            try transaction.commit()
+            try await applier.commit()
             phases.mark("commit")
         } catch {
             let interrupted = error is CancellationError
             let reason = interrupted ? "interrupted by a signal" : (error as? SindriError)?.message ?? "\(error)"
             let outcome: TransactionOutcome
-            do { outcome = try transaction.rollBack(reason: reason) } catch let bug {
+            do { outcome = try await applier.rollBack(reason: reason) } catch let bug {
                 keepTransactionDirectory = true
                 throw SindriError(.rollbackFailed, "restore failed (\(reason)) and rolling it back failed too: \(bug); the originals are in \(snapshot) and \(staging.asidePath)")
             }
@@ -262,7 +262,8 @@ public struct RestoreManager: Sendable {
                     ownState.discard(home: home)
                 }
                 // Directories that gained the user's files during the restore stay, and are named.
-                let left = transaction.leftInPlace.isEmpty ? "" : "; " + RestoreRecovery.leftNote(transaction.leftInPlace)
+                let leftInPlace = await applier.leftInPlace
+                let left = leftInPlace.isEmpty ? "" : "; " + RestoreRecovery.leftNote(leftInPlace)
                 if interrupted { throw InterruptedWork("the restore was stopped and rolled back: the home is as it was before it\(left)") }
                 throw SindriError(.rolledBack, "restore failed: \(reason); the home was rolled back to its state before the restore\(left)")
             case .commitUncertain:

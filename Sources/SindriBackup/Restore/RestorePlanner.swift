@@ -1,6 +1,5 @@
 import CSindriSystem
 import Crypto
-import Dispatch
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
@@ -19,18 +18,32 @@ enum HomeState: Equatable {
 }
 
 /// Stage 2: compares the validated archive with the home and decides, per path, what the mode
-/// does (the mode tables in README). Reads the home only; runs on a dedicated thread.
+/// does (the mode tables in README). Reads the home only.
+///
+/// An actor on the engine's blocking-I/O thread (`BlockingExecutor.shared`): it owns its
+/// lookups (open directory descriptors) while it plans, and hands the plan over as batches of
+/// steps that the applier takes one journal fsync each. The decisions themselves are a plain
+/// synchronous pass over the members; only reading the home files that may be identical to their
+/// member runs in parallel, on the blocking-I/O worker threads.
 ///
 /// Every lookup goes through `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` from the home's
 /// descriptor, so a symlinked directory already in the home can never steer a path elsewhere;
 /// such paths are planned as `skip: unsafe`.
-struct RestorePlanner {
+actor RestorePlanner {
     let homeDescriptor: Int32
     let mode: RestoreMode
     /// Restore only the members these PATHs select.
     let only: RestorePathSelection
 
-    struct Step {
+    nonisolated var unownedExecutor: UnownedSerialExecutor { BlockingExecutor.shared.asUnownedSerialExecutor() }
+
+    init(homeDescriptor: Int32, mode: RestoreMode, only: RestorePathSelection) {
+        self.homeDescriptor = homeDescriptor
+        self.mode = mode
+        self.only = only
+    }
+
+    struct Step: Sendable {
         var memberIndex: Int
         var planned: PlannedPath
         var existing: HomeState
@@ -39,27 +52,42 @@ struct RestorePlanner {
         var identity: EntryIdentity? = nil
     }
 
-    func plan(_ archive: ScannedArchive) -> [Step] {
-        var steps: [Step] = []
-        steps.reserveCapacity(archive.members.count)
-        var claimed = Set(archive.members.map(\.path))
-        var outcome: [[UInt8]: RestoreAction] = [:]
+    /// Steps handed to the applier at a time (one journal fsync each).
+    static let batchSize = 256
+
+    /// The whole plan, in archive order, cut into batches of ``batchSize`` steps.
+    ///
+    /// - Throws: `CancellationError` on a stop request (checked per batch of members).
+    func plan(_ archive: ScannedArchive) async throws -> [[Step]] {
         var lookups = DirectoryCache(homeDescriptor: homeDescriptor)
         defer { lookups.closeAll() }
         // What the home holds at each path, looked up once; the files that may be identical to
         // their member are hashed up front on several threads.
         var states: [HomeState?] = Array(repeating: nil, count: archive.members.count)
         var identities: [EntryIdentity?] = Array(repeating: nil, count: archive.members.count)
-        var candidates: [(index: Int, path: [UInt8])] = []
+        var candidates: [(index: Int, path: [UInt8], size: UInt64)] = []
         for (index, member) in archive.members.enumerated() where only.selects(member.path, isDirectory: member.kind == .directory) {
+            if index % Self.batchSize == 0 { try Interruption.checkpoint() }
             let (state, identity) = lookups.lookup(member.path)
             states[index] = state
             identities[index] = identity
             if member.kind == .regular, member.digest != nil, case .regular(let size, _, _) = state, size == member.size {
-                candidates.append((index, member.path))
+                candidates.append((index, member.path, size))
             }
         }
-        let homeDigests = Self.digests(of: candidates, home: homeDescriptor)
+        let homeDigests = try await Self.digests(of: candidates, home: homeDescriptor)
+        try Interruption.checkpoint()
+        let steps = decide(archive, states: states, identities: identities, homeDigests: homeDigests, lookups: &lookups)
+        return stride(from: 0, to: steps.count, by: Self.batchSize).map { Array(steps[$0..<min($0 + Self.batchSize, steps.count)]) }
+    }
+
+    /// The synchronous decision pass: one step per selected member, by mode.
+    private func decide(_ archive: ScannedArchive, states: [HomeState?], identities: [EntryIdentity?],
+                        homeDigests: [Int: [UInt8]], lookups: inout DirectoryCache) -> [Step] {
+        var steps: [Step] = []
+        steps.reserveCapacity(archive.members.count)
+        var claimed = Set(archive.members.map(\.path))
+        var outcome: [[UInt8]: RestoreAction] = [:]
         // Type conflicts: where the archive has a directory and the home something else, the
         // paths below it are planned against what the directory becomes. Replaced (full, merge):
         // the new directory is empty, so everything below is created. Left alone (safe): nothing
@@ -166,34 +194,39 @@ struct RestorePlanner {
     /// opened beneath the home, never through a symlink; an unreadable one is left out). The
     /// identical-file check reads every home file that has its member's size: on a second restore
     /// of the same archive that is the whole home, and one thread reading a cold home took 6-7 s of
-    /// a 10 s run (the reads wait on the disk, so more threads than cores help).
-    static func digests(of candidates: [(index: Int, path: [UInt8])], home: Int32, threads: Int = 4) -> [Int: [UInt8]] {
+    /// a 10 s run (the reads wait on the disk, so more threads than cores help). Files go to the
+    /// readers in batches (64 files or 4 MiB), one hop per batch.
+    static func digests(of candidates: [(index: Int, path: [UInt8], size: UInt64)], home: Int32, threads: Int = 4) async throws -> [Int: [UInt8]] {
         guard !candidates.isEmpty else { return [:] }
-        let results = UnsafeMutableBufferPointer<[UInt8]?>.allocate(capacity: candidates.count)
-        results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let shared = results
-        let group = DispatchGroup()
-        let workers = min(threads, candidates.count)
-        for worker in 0..<workers {
-            DispatchQueue(label: "sindri.identical-check-\(worker)").async(group: group) {
-                var position = worker
-                // A stop request ends the reads; the restore stops right after planning.
-                while position < candidates.count, !Interruption.isRequested {
-                    let fd = try? withCPath(candidates[position].path) { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
-                    if let fd {
-                        shared[position] = try? FileDigest.sha256(of: fd)
-                        close(fd)
-                    }
-                    position += workers
-                }
-            }
-        }
-        BlockingWaits.assertAllowed("RestorePlanner.digests waiting for its readers")
-        group.wait()
+        let readers = BoundedPipeline<[(Int, [UInt8])]>(width: threads, executors: BlockingExecutor.workers)
         var digests: [Int: [UInt8]] = [:]
-        for (position, candidate) in candidates.enumerated() {
-            if let digest = results[position] { digests[candidate.index] = digest }
+        func take(_ done: [(Int, [UInt8])]?) {
+            for (index, digest) in done ?? [] { digests[index] = digest }
+        }
+        var position = 0
+        do {
+            while position < candidates.count {
+                var end = position
+                var bytes: UInt64 = 0
+                while end < candidates.count, end - position < 64, bytes < 4 << 20 {
+                    bytes += candidates[end].size
+                    end += 1
+                }
+                let batch = candidates[position..<end].map { ($0.index, $0.path) }
+                position = end
+                take(try await readers.submit { _ in
+                    batch.compactMap { index, path in
+                        guard let fd = try? withCPath(path, { try FileOpener.openBeneath(home, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }) else { return nil }
+                        defer { close(fd) }
+                        // Unreadable: not known to be identical, so it is planned as differing.
+                        return (try? FileDigest.sha256(of: fd)).map { (index, $0) }
+                    }
+                })
+            }
+            while let done = try await readers.next() { take(done) }
+        } catch {
+            await readers.cancel()
+            throw error
         }
         return digests
     }
@@ -286,7 +319,7 @@ struct DirectoryCache {
         let name = MemberPath.name(path)
         guard let info = try? withCPath(name, { try Syscalls.lstatAt(fd, $0) }) else { return (.missing, nil) }
         let identity = EntryIdentity(info)
-        switch info.fileType {
+        switch (info.st_mode & S_IFMT) {
         case S_IFDIR: return (.directory, identity)
         case S_IFREG: return (.regular(size: UInt64(info.st_size), device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), identity)
         case S_IFLNK:

@@ -156,7 +156,7 @@ enum RestoreRecovery {
     static func restoreAttributes(_ attributes: FileAttributes, at path: [UInt8], home: Int32) throws {
         func needsChange(_ info: stat) -> (owner: Bool, mode: Bool, time: Bool) {
             (geteuid() == 0 && (info.st_uid != attributes.uid || info.st_gid != attributes.gid),
-             !info.isSymlink && UInt32(info.st_mode) & 0o7777 != attributes.mode,
+             !((info.st_mode & S_IFMT) == S_IFLNK) && UInt32(info.st_mode) & 0o7777 != attributes.mode,
              Int64(info.st_mtim.tv_sec) != attributes.mtimeSeconds || UInt32(info.st_mtim.tv_nsec) != attributes.mtimeNanoseconds)
         }
         var times = [timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds)),
@@ -181,7 +181,7 @@ enum RestoreRecovery {
                 guard fchownat(parent, entry, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) == 0 else { throw Syscalls.Failure(operation: "fchownat", errno: sindri_errno()) }
             }
             if change.mode {
-                if info.isDirectory {
+                if ((info.st_mode & S_IFMT) == S_IFDIR) {
                     // Through a descriptor: a directory swapped for a symlink is refused, not followed.
                     let fd = try Syscalls.openAt(parent, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
                     defer { close(fd) }
@@ -218,7 +218,7 @@ enum RestoreRecovery {
             info = try? withCPath(entry.name) { try Syscalls.lstatAt(entry.directory, $0) }
         }
         guard let info else { return .absent }
-        return info.isDirectory ? .directory : .nonDirectory
+        return ((info.st_mode & S_IFMT) == S_IFDIR) ? .directory : .nonDirectory
     }
 
     /// The parent descriptor (owned by the caller) and last name of a home path.

@@ -235,7 +235,7 @@ enum FileTree {
     /// `rm -rf` of `path` beneath `dirfd`, without following any symlink.
     static func removeTree(_ dirfd: Int32, _ path: String) {
         guard let info = try? Syscalls.lstatAt(dirfd, path) else { return }
-        if !info.isDirectory {
+        if !((info.st_mode & S_IFMT) == S_IFDIR) {
             CleanupLog.check(unlinkat(dirfd, path, 0), "could not remove \(path) while cleaning up")
             return
         }

@@ -1,7 +1,7 @@
 import CSindriSystem
 import Crypto
-import Dispatch
 import Foundation
+import Synchronization
 import SindriArchive
 #if canImport(Glibc)
 import Glibc
@@ -14,14 +14,14 @@ import SindriSystem
 /// Why: parsing the tar stream is cheap and strictly sequential, but hashing and the file system
 /// calls were two thirds of the thread that did everything (measured on the 1 GiB workspace:
 /// that thread was saturated for 4 s while the inflate workers idled). Each file goes whole to
-/// one lane (its hasher is sequential); a lane takes batches in order, so a file spanning several
-/// gzip members is continued where it stopped. The scanner hands over one batch per lane per
-/// inflated member (habit 1: cross threads per batch, not per file), and each lane holds at most
-/// `depth` batches, so memory stays bounded (habit 2). Batches point into the inflated member
-/// buffers, which are immutable arrays: a lane keeps them alive by holding a reference.
-final class StagingLanes: @unchecked Sendable {
+/// one lane (its hasher is sequential); a lane is a serial `BoundedPipeline` of depth `depth`
+/// on one of the blocking-I/O worker threads, so a file spanning several gzip members is
+/// continued where it stopped, and memory stays bounded. The scanner hands over one batch per
+/// lane per inflated member (one hop per batch, not per file). Batches point into the inflated
+/// member buffers, which are immutable arrays: a lane keeps them alive by holding a reference.
+final class StagingLanes {
     /// What a lane must do, in order.
-    enum Work {
+    enum Work: Sendable {
         /// A regular file starts: create its staged copy (when staging) and reset the hasher.
         case begin(member: Int, stagingName: String?, attributes: StagedAttributes)
         /// The next `count` content bytes of the current file, at `start` in the batch's buffer.
@@ -31,7 +31,7 @@ final class StagingLanes: @unchecked Sendable {
     }
 
     /// What a staged file gets before it is closed.
-    struct StagedAttributes {
+    struct StagedAttributes: Sendable {
         /// The member's path in the archive, for error messages.
         var path: [UInt8]
         var mode: UInt32
@@ -42,36 +42,28 @@ final class StagingLanes: @unchecked Sendable {
     }
 
     /// Work for one lane, over one immutable buffer.
-    struct Batch {
+    struct Batch: Sendable {
         var buffer: [UInt8]
         var work: [Work] = []
         var bytes = 0
     }
 
-    private final class Lane: @unchecked Sendable {
-        let queue: DispatchQueue
-        let slots: DispatchSemaphore
-        // Owned by the lane's queue.
-        var descriptor: Int32 = -1
-        var hasher = SHA256()
-        var member = -1
-        var attributes: StagedAttributes?
-        var digests: [(member: Int, digest: [UInt8])] = []
-        // Shared with the scanner's thread, under `lock`.
-        let lock = NSLock()
-        var queuedBytes: UInt64 = 0
-        var failure: Error?
+    /// What the scanner and the lanes share: bytes queued per lane and the first failure.
+    private final class Shared: Sendable {
+        let queuedBytes: Mutex<[UInt64]>
+        let failure = Mutex<(any Error)?>(nil)
 
-        init(index: Int, depth: Int) {
-            queue = DispatchQueue(label: "sindri.staging-lane-\(index)", qos: .userInitiated)
-            slots = DispatchSemaphore(value: depth)
+        init(lanes: Int) { queuedBytes = Mutex(Array(repeating: 0, count: lanes)) }
+
+        func fail(_ error: any Error) {
+            failure.withLock { if $0 == nil { $0 = error } }
         }
     }
 
-    private let lanes: [Lane]
-    private let staging: StagingArea?
-    private let ownerIsRoot = geteuid() == 0
-    private let creationMask: mode_t
+    private let lanes: [StagingLane]
+    private let queues: [BoundedPipeline<Void>]
+    private let shared: Shared
+    private let worker: LaneWorker
 
     /// One lane per core, at least two and at most eight: each lane may hold `depth` batches of
     /// inflated members, so on a many-core machine the lane count must not choose how much
@@ -80,88 +72,72 @@ final class StagingLanes: @unchecked Sendable {
 
     /// `staging` nil: hash only (verify). With a staging area, one lane per lane directory.
     init(staging: StagingArea?, depth: Int = 8) {
-        self.staging = staging
         let laneCount = staging.map { max(1, $0.laneDescriptors.count) } ?? Self.defaultCount
-        lanes = (0..<laneCount).map { Lane(index: $0, depth: depth) }
+        lanes = (0..<laneCount).map { _ in StagingLane() }
+        // Each lane on a blocking-I/O worker thread of its own (writes and closes block).
+        let executors = BlockingExecutor.workers
+        queues = (0..<laneCount).map { BoundedPipeline(width: depth, order: .serial, executor: executors[$0 % executors.count]) }
+        shared = Shared(lanes: laneCount)
         let mask = umask(0)
         umask(mask)
-        creationMask = mask
+        worker = LaneWorker(staging: staging, creationMask: mask)
     }
 
     var count: Int { lanes.count }
 
     /// The lane with the least content still queued: a large file does not hold up the others.
     func leastBusyLane() -> Int {
-        var best = 0
-        var bestBytes = UInt64.max
-        for (index, lane) in lanes.enumerated() {
-            lane.lock.lock()
-            let queued = lane.queuedBytes
-            lane.lock.unlock()
-            if queued < bestBytes { best = index; bestBytes = queued }
+        shared.queuedBytes.withLock { queued in
+            var best = 0
+            for index in queued.indices where queued[index] < queued[best] { best = index }
+            return best
         }
-        return best
     }
 
     /// Records that `bytes` of content were assigned to `lane` (for `leastBusyLane`).
     func assign(_ bytes: UInt64, to lane: Int) {
-        lanes[lane].lock.lock()
-        lanes[lane].queuedBytes += bytes
-        lanes[lane].lock.unlock()
+        shared.queuedBytes.withLock { $0[lane] += bytes }
     }
 
     /// The first failure of any lane, if one failed.
     func firstFailure() -> Error? {
-        for lane in lanes {
-            lane.lock.lock()
-            let failure = lane.failure
-            lane.lock.unlock()
-            if let failure { return failure }
-        }
-        return nil
+        shared.failure.withLock { $0 }
     }
 
-    /// Queues `batch` on `lane`, waiting while the lane already holds `depth` batches.
-    /// Blocking: runs on the engine's thread (`BlockingExecutor`), never the cooperative pool.
-    func submit(_ batch: Batch, to index: Int) {
+    /// Queues `batch` on `lane`, waiting (suspended, not blocking a thread) while the lane
+    /// already holds `depth` batches.
+    func submit(_ batch: Batch, to index: Int) async throws {
         guard !batch.work.isEmpty else { return }
         let lane = lanes[index]
-        BlockingWaits.assertAllowed("StagingLanes.submit waiting for a free slot")
-        lane.slots.wait()
-        lane.queue.async { [self] in
-            defer { lane.slots.signal() }
-            lane.lock.lock()
-            // A stop request (SIGINT/SIGTERM) drops the queued work at the next batch, so the
-            // scanner stops within one batch and the restore's cleanup can start.
-            if lane.failure == nil, Interruption.isRequested { lane.failure = CancellationError() }
-            let failed = lane.failure != nil
-            lane.lock.unlock()
-            if failed {
-                closeCurrent(lane)
-                return
-            }
-            do {
-                try batch.buffer.withUnsafeBytes { buffer in
-                    for work in batch.work { try perform(work, buffer, lane) }
+        let (shared, worker) = (shared, worker)
+        do {
+            _ = try await queues[index].submit { _ in
+                defer { shared.queuedBytes.withLock { $0[index] -= min($0[index], UInt64(batch.bytes)) } }
+                do {
+                    try batch.buffer.withUnsafeBytes { buffer in
+                        for work in batch.work { try worker.perform(work, buffer, lane) }
+                    }
+                } catch {
+                    worker.closeCurrent(lane)
+                    shared.fail(error)
+                    throw error
                 }
-            } catch {
-                closeCurrent(lane)
-                lane.lock.lock()
-                lane.failure = error
-                lane.lock.unlock()
             }
-            lane.lock.lock()
-            lane.queuedBytes -= min(lane.queuedBytes, UInt64(batch.bytes))
-            lane.lock.unlock()
+        } catch {
+            // The lane's own failure first (a cancellation that followed it says less).
+            throw firstFailure() ?? error
         }
     }
 
     /// Waits for every lane to finish its queue; returns each file's digest by member index.
     /// Throws the first lane failure. Always leaves no descriptor open.
-    func finish() throws -> [Int: [UInt8]] {
-        BlockingWaits.assertAllowed("StagingLanes.finish waiting for the lanes")
-        for lane in lanes { lane.queue.sync { closeCurrent(lane) } }
-        if let failure = firstFailure() { throw failure }
+    func finish() async throws -> [Int: [UInt8]] {
+        var failure: (any Error)?
+        for queue in queues {
+            do { try await queue.finish() } catch { failure = failure ?? error }
+        }
+        for lane in lanes { worker.closeCurrent(lane) }
+        if let failure { throw firstFailure() ?? failure }
         var digests: [Int: [UInt8]] = [:]
         for lane in lanes {
             for (member, digest) in lane.digests { digests[member] = digest }
@@ -170,19 +146,31 @@ final class StagingLanes: @unchecked Sendable {
     }
 
     /// Stops the lanes after a failure elsewhere: queued work is dropped, open files closed.
-    func cancel() {
-        for lane in lanes {
-            lane.lock.lock()
-            if lane.failure == nil { lane.failure = CancellationError() }
-            lane.lock.unlock()
-        }
-        BlockingWaits.assertAllowed("StagingLanes.cancel waiting for the lanes")
-        for lane in lanes { lane.queue.sync { closeCurrent(lane) } }
+    func cancel() async {
+        for queue in queues { await queue.cancel() }
+        for lane in lanes { worker.closeCurrent(lane) }
     }
+}
 
-    // MARK: - On a lane's thread
+/// A lane's state: touched only by the jobs of the lane's serial pipeline, which run one after
+/// another, and by `finish`/`cancel` once that pipeline has no job left. Never by two threads at
+/// once: that is why it is `@unchecked Sendable`.
+private final class StagingLane: @unchecked Sendable {
+    var descriptor: Int32 = -1
+    var hasher = SHA256()
+    var member = -1
+    var attributes: StagingLanes.StagedAttributes?
+    var digests: [(member: Int, digest: [UInt8])] = []
+}
 
-    private func perform(_ work: Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
+/// The calls a lane makes, on the lane's worker thread.
+private struct LaneWorker: Sendable {
+    let staging: StagingArea?
+    let creationMask: mode_t
+    let ownerIsRoot = geteuid() == 0
+
+    typealias Lane = StagingLane
+    func perform(_ work: StagingLanes.Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
         do {
             try performCalls(work, buffer, lane)
         } catch let failure as Syscalls.Failure {
@@ -191,7 +179,7 @@ final class StagingLanes: @unchecked Sendable {
         }
     }
 
-    private func performCalls(_ work: Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
+    private func performCalls(_ work: StagingLanes.Work, _ buffer: UnsafeRawBufferPointer, _ lane: Lane) throws {
         switch work {
         case .begin(let member, let stagingName, let attributes):
             lane.member = member
@@ -220,7 +208,11 @@ final class StagingLanes: @unchecked Sendable {
         lane.descriptor = -1
         var closed = false
         defer { if !closed { close(fd) } }
-        if ownerIsRoot { _ = fchown(fd, member.uid, member.gid) }
+        // As root the owner is the archived one; a file that cannot get it would land in the home
+        // owned by root, so that is a failure (GNU tar reports it too).
+        if ownerIsRoot, fchown(fd, member.uid, member.gid) != 0 {
+            throw Syscalls.Failure(operation: "fchown", errno: sindri_errno())
+        }
         let mode = mode_t(member.mode)
         if mode & ~creationMask != mode || mode & 0o7000 != 0 {
             guard fchmod(fd, mode) == 0 else { throw Syscalls.Failure(operation: "fchmod", errno: sindri_errno()) }
@@ -230,12 +222,14 @@ final class StagingLanes: @unchecked Sendable {
         // Large files start their writeback now so disk writes overlap inflating; for small
         // files one call each costs more (measured: +2.5 s of system time on 48k files)
         // than the single syncfs at commit.
+        // A hint only (sync_file_range): the commit's syncfs is what makes the data durable, and
+        // its result is checked, so a refused hint changes nothing.
         if member.size >= 4 << 20 { _ = sindri_start_writeback(fd) }
         closed = true  // close(2) releases the descriptor even when it reports an error
         try Syscalls.closeChecked(fd)
     }
 
-    private func closeCurrent(_ lane: Lane) {
+    func closeCurrent(_ lane: Lane) {
         if lane.descriptor >= 0 {
             close(lane.descriptor)
             lane.descriptor = -1

@@ -21,8 +21,8 @@ enum RestoreSnapshot {
     }
 
     /// Writes the snapshot of `paths` without identity checks (see the other `write`).
-    static func write(home: Int32, identifier: String, paths: [[UInt8]], codec: SnapshotCodec) throws -> String {
-        try write(home: home, identifier: identifier, entries: paths.map { ($0, nil) }, codec: codec)
+    static func write(home: Int32, identifier: String, paths: [[UInt8]], codec: SnapshotCodec) async throws -> String {
+        try await write(home: home, identifier: identifier, entries: paths.map { ($0, nil) }, codec: codec)
     }
 
     /// Writes the snapshot of `entries` atomically; returns its home-relative path.
@@ -32,7 +32,7 @@ enum RestoreSnapshot {
     /// other as hard links of the snapshot. Where an identity is given, the path must still name
     /// that entry (the one the restore planned to replace): otherwise the restore stops here,
     /// before anything in the home changed.
-    static func write(home: Int32, identifier: String, entries: [(path: [UInt8], identity: EntryIdentity?)], codec: SnapshotCodec) throws -> String {
+    static func write(home: Int32, identifier: String, entries: [(path: [UInt8], identity: EntryIdentity?)], codec: SnapshotCodec) async throws -> String {
         let name = fileName(identifier: identifier, codec: codec)
         // Through descriptors only: a `.sindri` swapped for a symlink cannot steer the mkdir.
         let directoryFD = try ToolState.openSubdirectory(home, "restore-snapshots").descriptor
@@ -57,7 +57,18 @@ enum RestoreSnapshot {
             try Interruption.checkpoint()
             let (parentFD, problem) = lookups.parent(of: path)
             let name = MemberPath.name(path)
-            let info = (problem == nil && parentFD >= 0) ? try? withCPath(name, { try Syscalls.lstatAt(parentFD, $0) }) : nil
+            // Only a path that is not there is left out; any other failure to look at it stops the
+            // restore here (an entry that would be replaced must not go unsaved).
+            var info: stat?
+            if problem == nil, parentFD >= 0 {
+                do {
+                    info = try withCPath(name) { try Syscalls.lstatAt(parentFD, $0) }
+                } catch let failure as Syscalls.Failure where failure.errno == ENOENT {
+                    info = nil
+                } catch let failure as Syscalls.Failure {
+                    throw failure.error(path: PathBytes.display(path))
+                }
+            }
             if let identity {
                 guard let info, EntryIdentity(info) == identity else {
                     // Exit 5 like any failed restore: the home is as it was (nothing was changed yet).
@@ -66,13 +77,13 @@ enum RestoreSnapshot {
             }
             guard let info else { continue }
             do {
-                try writer.write(parent: parentFD, name: name, path: path, info: info)
+                try await writer.write(parent: parentFD, name: name, path: path, info: info)
             } catch let failure as Syscalls.Failure {
                 throw failure.error(path: PathBytes.display(path))
             }
         }
-        try sink.write(TarHeaderEncoder.endOfArchive())
-        try sink.finish()
+        try await sink.write(TarHeaderEncoder.endOfArchive())
+        try await sink.finish()
         do {
             try Syscalls.sync(fd)
             try Syscalls.closeChecked(fd)
@@ -234,7 +245,7 @@ private final class SnapshotExtractor {
             let parentFD = try parent(of: path)
             try withCPath(MemberPath.name(path)) { name in
                 if let info = try? Syscalls.lstatAt(parentFD, name) {
-                    guard info.isDirectory else {
+                    guard ((info.st_mode & S_IFMT) == S_IFDIR) else {
                         throw SindriError(.rollbackFailed, "cannot restore directory \(PathBytes.display(path)): something else is in its place")
                     }
                 } else {
@@ -352,45 +363,52 @@ private struct SnapshotTreeWriter {
 
     init(sink: SnapshotSink) { self.sink = sink }
 
-    mutating func write(parent: Int32, name: [UInt8], path: [UInt8], info: stat) throws {
+    mutating func write(parent: Int32, name: [UInt8], path: [UInt8], info: stat) async throws {
         var entry = TarEntry(path: path, kind: .regular, mode: UInt32(info.st_mode) & 0o7777, uid: UInt32(info.st_uid),
-                             gid: UInt32(info.st_gid), modificationTime: info.modificationSeconds)
-        switch info.fileType {
+                             gid: UInt32(info.st_gid), modificationTime: Int64(info.st_mtim.tv_sec))
+        switch (info.st_mode & S_IFMT) {
         case S_IFLNK:
             entry.kind = .symbolicLink
             entry.linkTarget = try withCPath(name) { try Syscalls.readLinkAt(parent, $0) }
-            try sink.write(TarHeaderEncoder.encode(entry))
+            try await sink.write(TarHeaderEncoder.encode(entry))
         case S_IFIFO:
             entry.kind = .fifo
-            try sink.write(TarHeaderEncoder.encode(entry))
+            try await sink.write(TarHeaderEncoder.encode(entry))
         case S_IFREG:
             let file = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) }
             defer { close(file) }
             let opened = try Syscalls.fileStatus(file)
-            guard opened.isRegular else { return }
+            guard ((opened.st_mode & S_IFMT) == S_IFREG) else { return }
             if opened.st_nlink > 1 {
                 let key = EntryIdentity(opened)
                 if let first = linked[key] {
                     entry.kind = .hardLink
                     entry.linkTarget = first
-                    try sink.write(TarHeaderEncoder.encode(entry))
+                    try await sink.write(TarHeaderEncoder.encode(entry))
                     return
                 }
                 linked[key] = path
             }
             entry.mode = UInt32(opened.st_mode) & 0o7777
             entry.size = UInt64(opened.st_size)
-            try sink.write(TarHeaderEncoder.encode(entry))
-            try sink.writeContent(of: file, size: entry.size)
-            try sink.writeZeros(TarHeaderEncoder.paddingCount(forSize: entry.size))
+            try await sink.write(TarHeaderEncoder.encode(entry))
+            try await sink.writeContent(of: file, size: entry.size)
+            try await sink.writeZeros(TarHeaderEncoder.paddingCount(forSize: entry.size))
         case S_IFDIR:
             entry.kind = .directory
-            try sink.write(TarHeaderEncoder.encode(entry))
+            try await sink.write(TarHeaderEncoder.encode(entry))
             let directory = try withCPath(name) { try Syscalls.openAt(parent, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) }
             defer { close(directory) }
             for child in try Self.names(directory) {
-                guard let childInfo = try? withCPath(child, { try Syscalls.lstatAt(directory, $0) }) else { continue }
-                try write(parent: directory, name: child, path: path + [UInt8(ascii: "/")] + child, info: childInfo)
+                // A child removed meanwhile is not saved; one that cannot be looked at stops the
+                // snapshot (the directory is about to be replaced with everything in it).
+                let childInfo: stat
+                do {
+                    childInfo = try withCPath(child) { try Syscalls.lstatAt(directory, $0) }
+                } catch let failure as Syscalls.Failure where failure.errno == ENOENT {
+                    continue
+                }
+                try await write(parent: directory, name: child, path: path + [UInt8(ascii: "/")] + child, info: childInfo)
             }
         default:
             // Sockets and device nodes cannot be put back from a tar by a user; they stay parked
@@ -433,8 +451,8 @@ private final class SnapshotSink {
     private let descriptor: Int32
     private let compressors: SnapshotCompressorPool
     private var buffer: [UInt8] = []
-    private var inFlight: [SnapshotBlockJob] = []
-    private let window = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount) + 1
+    /// Blocks compressing on the cores, written in order as they are taken.
+    private let compressing = BoundedPipeline<[UInt8]>(width: 2 * max(1, ProcessInfo.processInfo.activeProcessorCount) + 1)
 
     init(descriptor: Int32, codec: SnapshotCodec) throws {
         self.descriptor = descriptor
@@ -442,76 +460,57 @@ private final class SnapshotSink {
         buffer.reserveCapacity(Self.blockSize)
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    func write(_ bytes: [UInt8]) async throws {
         var position = 0
         while position < bytes.count {
             let taken = min(Self.blockSize - buffer.count, bytes.count - position)
             buffer.append(contentsOf: bytes[position..<(position + taken)])
             position += taken
-            if buffer.count == Self.blockSize { try submit() }
+            if buffer.count == Self.blockSize { try await submit() }
         }
     }
 
-    func writeZeros(_ count: Int) throws {
-        try write([UInt8](repeating: 0, count: count))
+    func writeZeros(_ count: Int) async throws {
+        try await write([UInt8](repeating: 0, count: count))
     }
 
     /// Appends `size` bytes of `file`, read straight into the block being filled. A file that
     /// shrank since it was examined is padded with zeros, so the tar stays well formed.
-    func writeContent(of file: Int32, size: UInt64) throws {
+    func writeContent(of file: Int32, size: UInt64) async throws {
         var remaining = size
         var offset: Int64 = 0
         while remaining > 0 {
             let want = Int(min(UInt64(Self.blockSize - buffer.count), remaining))
             let start = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: want))
-            _ = try buffer.withUnsafeMutableBytes { raw in
+            // Fewer bytes than wanted: the file shrank, and the zeros already there pad it.
+            let got = try buffer.withUnsafeMutableBytes { raw in
                 try Syscalls.readFully(file, into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<(start + want)]), at: offset)
             }
+            assert(got <= want, "read more than asked")
             remaining -= UInt64(want)
             offset += Int64(want)
-            if buffer.count == Self.blockSize { try submit() }
+            if buffer.count == Self.blockSize { try await submit() }
         }
     }
 
-    private func submit() throws {
+    private func submit() async throws {
         guard !buffer.isEmpty else { return }
-        if inFlight.count >= window { try writeOldest() }
-        let job = SnapshotBlockJob(input: buffer)
+        let block = buffer
         buffer.removeAll(keepingCapacity: true)
         let compressors = self.compressors
-        DispatchQueue.global(qos: .userInitiated).async {
-            job.run(compressors)
+        if let done = try await compressing.submit({ _ in try block.withUnsafeBytes { try compressors.compress($0) } }) {
+            try writeOut(done)
         }
-        inFlight.append(job)
     }
 
-    private func writeOldest() throws {
-        let job = inFlight.removeFirst()
-        BlockingWaits.assertAllowed("the snapshot writer waiting for a block")
-        job.done.wait()
-        if let error = job.error { throw error }
-        try job.output.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0) }
+    private func writeOut(_ compressed: [UInt8]) throws {
+        try compressed.withUnsafeBytes { try Syscalls.writeAll(descriptor, $0) }
     }
 
-    func finish() throws {
-        try submit()
-        while !inFlight.isEmpty { try writeOldest() }
-    }
-}
-
-/// One block of the snapshot being compressed on a worker thread.
-private final class SnapshotBlockJob: @unchecked Sendable {
-    let input: [UInt8]
-    var output: [UInt8] = []
-    var error: Error?
-    let done = DispatchSemaphore(value: 0)
-
-    init(input: [UInt8]) { self.input = input }
-
-    func run(_ compressors: SnapshotCompressorPool) {
-        do { output = try input.withUnsafeBytes { try compressors.compress($0) } } catch { self.error = error }
-        done.signal()
+    func finish() async throws {
+        try await submit()
+        while let done = try await compressing.next() { try writeOut(done) }
     }
 }
 

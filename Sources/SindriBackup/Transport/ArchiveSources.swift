@@ -7,8 +7,12 @@ import SindriSystem
 public struct ArchiveAccess: Sendable {
     /// S3 and HTTPS settings (`--s3-endpoint`, `--s3-path-style`, `--cacert`).
     public var remote = RemoteAccess()
+    /// Keys for encrypted archives (recognized by their age header, whatever their name).
+    public var decryption: ArchiveDecryptionKeys
 
-    public init() {}
+    public init(decryption: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) {
+        self.decryption = decryption
+    }
 }
 
 /// Opens the archive a command names, whatever kind of location that is.
@@ -17,11 +21,14 @@ public struct ArchiveAccess: Sendable {
 /// on `ArchiveByteSource`) to a source, so restore, verify, list and bench accept the same
 /// arguments.
 public enum ArchiveSources {
-    /// Opens `argument` for reading: `-` is standard input, anything else a local path.
+    /// Opens `argument` for reading: `-` is standard input, anything else a local path; an age
+    /// file is decrypted with the keys in `access`.
     ///
     /// - Throws: `SindriError` `.invalidArgument` when it cannot be opened or is no file.
     public static func open(_ argument: String, access: ArchiveAccess = ArchiveAccess()) throws -> any ArchiveByteSource {
-        if let remote = try RemoteByteSource.open(argument, access: access.remote) { return remote }
-        return try FileByteSource(path: argument)
+        if let remote = try RemoteByteSource.open(argument, access: access.remote) {
+            return try EncryptedArchives.open(remote, keys: access.decryption)
+        }
+        return try EncryptedArchives.open(try FileByteSource(path: argument), keys: access.decryption)
     }
 }

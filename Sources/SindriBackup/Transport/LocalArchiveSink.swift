@@ -185,10 +185,10 @@ final class LocalArchiveSink: ArchiveSink, @unchecked Sendable {
     }
 
     /// Renames the temporary file to the first free name among `NAME`, `NAME-2`, `NAME-3`, …
-    /// (the suffix goes before `.tar.gz`). `RENAME_NOREPLACE` makes the claim atomic: two
+    /// (the suffix goes before `.tar.gz` or `.tar.gz.age`). `RENAME_NOREPLACE` makes the claim atomic: two
     /// processes can never both get one name.
     private func claimAutomaticName(_ base: String, directory: String) throws -> String {
-        let suffix = ".tar.gz"
+        let suffix = base.hasSuffix(".tar.gz.age") ? ".tar.gz.age" : ".tar.gz"
         let stem = base.hasSuffix(suffix) ? String(base.dropLast(suffix.count)) : base
         for attempt in 1...10_000 {
             let candidate = attempt == 1 ? base : (base.hasSuffix(suffix) ? "\(stem)-\(attempt)\(suffix)" : "\(base)-\(attempt)")
