@@ -27,6 +27,9 @@
 # --home DIR measures an existing tree instead of a generated workspace (workspace and levels cases).
 # --sindri BIN measures this sindri binary instead of building one (e.g. a copy of main's, for a before
 # and after on the same trees); the generator is still built.
+# --also NAME=BIN (repeatable) times another sindri binary too, in every round right after the measured
+# one, under the same cache policy (tool "sindri NAME" in the CSV, with its own first-byte rows): a
+# before/after of two builds interleaved in one run, so both see the same machine load.
 #
 # Time to the first compressed byte: once per round, outside the timed runs (the probe polls the output
 # every 2 ms), sindri's output is watched until it holds more than the manifest member (a stored gzip
@@ -49,6 +52,8 @@ given_home=""
 quiet_wait=60
 quick=0
 given_sindri=""
+also_names=()
+also_bins=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --case) cases+=("$2"); shift 2 ;;
@@ -64,6 +69,7 @@ while [ $# -gt 0 ]; do
     --quiet-wait) quiet_wait="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --sindri) given_sindri="$2"; shift 2 ;;
+    --also) also_names+=("${2%%=*}"); also_bins+=("${2#*=}"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "perf-compare: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -107,6 +113,10 @@ machine_info() {
   else
     echo "- sindri: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$here" diff --quiet 2>/dev/null || echo ' + uncommitted changes'), release build"
   fi
+  local i
+  for i in "${!also_names[@]}"; do
+    echo "- sindri ${also_names[$i]}: the given binary ${also_bins[$i]}, release build, timed in the same rounds"
+  done
   echo "- Filesystem of the work directory: $(df -hT "$work" | awk 'NR==2 {print $2 " on " $1}')"
   echo "- Scheduling: each timed command in its own session, autogroup nice -19 and nice -19 (see measure()); up to ${quiet_wait} s wait for a quiet machine before each; others_cpu_s in the CSV is what the rest of the machine used meanwhile"
   echo "- Cache policy: $cache ($([ "$cache" = warm ] && echo 'sync + drop_caches, then the input read once, before every timed command' || echo 'sync + drop_caches before every timed command'))"
@@ -250,6 +260,12 @@ run_case() {
       rm -f "$out/sindri.tar.gz" "$out/sindri.tar.gz.sha256"
       measure "$case_name" "$run" sindri "$level" "$out/sindri.tar.gz" \
         "\"$sindri\" backup --home \"\$HOME_DIR\" --profile full --compression $level -o \"$out/sindri.tar.gz\" 2>/dev/null"
+      for i in "${!also_names[@]}"; do
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+        measure "$case_name" "$run" "sindri ${also_names[$i]}" "$level" "$out/sindri-also.tar.gz" \
+          "\"${also_bins[$i]}\" backup --home \"\$HOME_DIR\" --profile full --compression $level -o \"$out/sindri-also.tar.gz\" 2>/dev/null"
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+      done
       if [ "$case_name" = levels ]; then
         rm -f "$out/pigz.tar.gz"
         measure "$case_name" "$run" "tar|pigz -p 2" "$level" "$out/pigz.tar.gz" "$tar_list | pigz -p 2 -$level > \"$out/pigz.tar.gz\""
@@ -259,6 +275,12 @@ run_case() {
       rm -f "$out/sindri.tar.gz" "$out/sindri.tar.gz.sha256" "$out/pigz.tar.gz"
       first_byte "$case_name" "$run" sindri "$out/sindri.tar.gz" \
         "\"$sindri\" backup --home \"\$HOME_DIR\" --profile full --compression 6 -o \"$out/sindri.tar.gz\" 2>/dev/null"
+      for i in "${!also_names[@]}"; do
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+        first_byte "$case_name" "$run" "sindri ${also_names[$i]}" "$out/sindri-also.tar.gz" \
+          "\"${also_bins[$i]}\" backup --home \"\$HOME_DIR\" --profile full --compression 6 -o \"$out/sindri-also.tar.gz\" 2>/dev/null"
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+      done
       first_byte "$case_name" "$run" "tar|pigz -p 2" "$out/pigz.tar.gz" "$tar_list | pigz -p 2 -6 > \"$out/pigz.tar.gz\""
       for level in 6 1 9; do
         [ "$quick" -eq 1 ] && [ "$level" != 6 ] && continue
@@ -329,6 +351,11 @@ else:
         cpu_ratio = "—" if decompress or tool == "sindri" else f"{s6['cpu']/s['cpu']:.3f}"
         size_ratio = "—" if decompress or tool == "sindri" or not s["out"] else f"{s6['out']/s['out']:.4f}"
         lines.append(f"| {tool} | {'' if decompress else level} | {s['wall']:.2f} | {s['cpu']:.2f} | {s['rss']:.1f} | {size} | {ratio} | {mbps(s):.0f} | {wall_ratio} | {cpu_ratio} | {size_ratio} | {s['others']:.1f} |")
+peer = stats.get(("tar|pigz -p 2", 6))
+if case != "levels" and peer:
+    builds = sorted(t for (t, l) in stats if t.startswith("sindri") and l == 6)
+    lines += ["", "Wall time ÷ tar | pigz -p 2 -6 (medians, same rounds): " +
+              ", ".join(f"{t} {stats[(t, 6)]['wall'] / peer['wall']:.3f}" for t in builds) + "."]
 if first_bytes:
     lines += ["", "Time to the first compressed byte (level 6; median of the rounds, measured apart from the timed runs): " +
               ", ".join(f"{tool} {statistics.median(v):.2f} s" for tool, v in sorted(first_bytes.items())) + "."]
