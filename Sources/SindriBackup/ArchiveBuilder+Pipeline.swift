@@ -13,14 +13,24 @@ extension ArchiveBuilder {
 
     /// The backup pipeline, streaming from the walk to the archive:
     ///
-    ///     DirectoryWalker (actor, I/O thread)  -- batches of >= 256 entries or >= 128 KiB -->
+    ///     DirectoryWalker (actor, walk thread)  -- batches of >= 256 entries or >= 128 KiB -->
     ///     TarWriter (actor, I/O thread): layout grows, hands out the blocks it covers -->
-    ///     readers (tasks, at most 3 x workers blocks in flight): read, hash, deflate -->
+    ///     readers (tasks on the I/O worker threads, at most 3 x workers blocks in flight):
+    ///         pread, hash, deflate -->
     ///     TarWriter: back in order, appended, spanning files hashed on the side
     ///
     /// This driver only moves values between them: one task group holds the walk's next batch
     /// request and the readers, and each finished child is handed to the actor that owns its
     /// state. Block `k` starts as soon as the layout covers it, so compression overlaps the walk.
+    ///
+    /// Where each part runs, and why: the driver runs on the writer's thread (the engine's I/O
+    /// thread), so handing a block to the writer is no thread switch, and a finished block costs
+    /// one wake-up of that thread, as a write on the I/O thread costs when the walk comes first.
+    /// The walker has a thread of its own, so a walk batch never queues in front of the writer.
+    /// The readers run on ``BlockingExecutor/workers`` (one thread per core): their `pread`s
+    /// block, which must not happen on the cooperative pool, and the hashing and deflate that
+    /// follow are on the same thread, so a block is one job on one thread from its first read to
+    /// its compressed member.
     ///
     /// An incremental backup streams too: the writer runs each batch through the change
     /// detection against the base (`TreeIndexBuilder.select`, on the I/O thread, since it may
@@ -57,45 +67,49 @@ extension ArchiveBuilder {
                 filesIncluded: await writer.filesKnown, totalBytes: await writer.bytesKnown, base: base?.reference)
         }
 
-        try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
-            func launch(_ plans: [BlockPlan]) {
-                for plan in plans {
-                    // On the pool explicitly: a caller running under the blocking-I/O executor's
-                    // preference must not pull the readers onto its one thread.
-                    group.addTask(executorPreference: globalConcurrentExecutor) {
-                        try Task.checkCancellation()
-                        let raw = builder.build(plan)
-                        let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
-                        return .block(CompressedBlock(raw: raw, member: member))
+        // As many reader threads as workers asked for, at most one per worker thread.
+        let readers = Array(BlockingExecutor.workers.prefix(max(1, config.workers)))
+        try await withTaskExecutorPreference(BlockingExecutor.shared) {
+            try await withThrowingTaskGroup(of: PipelineEvent.self) { group in
+                func launch(_ plans: [BlockPlan]) {
+                    for plan in plans {
+                        // Blocks go round the reader threads in stream order, so consecutive blocks
+                        // (the next ones the writer needs) are built side by side.
+                        group.addTask(executorPreference: readers[plan.index % readers.count]) {
+                            try Task.checkCancellation()
+                            let raw = builder.build(plan)
+                            let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
+                            return .block(CompressedBlock(raw: raw, member: member))
+                        }
                     }
                 }
-            }
-            group.addTask { .batch(try await walker.nextBatch()) }
-            if !toStandardOutput {
-                let placeholder = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
-                placeholderSize = placeholder.count
-                launch(try await writer.open(manifest: placeholder))
-            }
-            while let event = try await group.next() {
-                try Interruption.checkpoint()
-                switch event {
-                case .batch(let batch?):
-                    // Laid out first, then the next batch asked for: the walker and the writer share
-                    // one thread, and the readers should not wait for a batch they do not need.
-                    launch(try await writer.extend(batch))
-                    group.addTask { .batch(try await walker.nextBatch()) }
-                    var rest = batch
-                    rest.entries = []
-                    rest.stamps = []
-                    walk.append(rest)
-                case .batch(nil):
-                    launch(await writer.finishLayout())
-                    if toStandardOutput {
-                        let manifest = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
-                        launch(try await writer.open(manifest: manifest))
+                group.addTask(executorPreference: DirectoryWalker.executor) { .batch(try await walker.nextBatch()) }
+                if !toStandardOutput {
+                    let placeholder = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                    placeholderSize = placeholder.count
+                    launch(try await writer.open(manifest: placeholder))
+                }
+                while let event = try await group.next() {
+                    try Interruption.checkpoint()
+                    switch event {
+                    case .batch(let batch?):
+                        // The next batch asked for first: the walk goes on, on its own thread,
+                        // while this one is laid out and its blocks are handed out.
+                        group.addTask(executorPreference: DirectoryWalker.executor) { .batch(try await walker.nextBatch()) }
+                        launch(try await writer.extend(batch))
+                        var rest = batch
+                        rest.entries = []
+                        rest.stamps = []
+                        walk.append(rest)
+                    case .batch(nil):
+                        launch(await writer.finishLayout())
+                        if toStandardOutput {
+                            let manifest = try await manifestMember().encodedMember(checksum: pending, compressedSize: 0, duration: 0)
+                            launch(try await writer.open(manifest: manifest))
+                        }
+                    case .block(let block):
+                        launch(try await writer.accept(block))
                     }
-                case .block(let block):
-                    launch(try await writer.accept(block))
                 }
             }
         }

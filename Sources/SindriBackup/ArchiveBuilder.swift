@@ -13,8 +13,9 @@ import SindriSystem
 /// The pipeline (see `ArchiveBuilder+Pipeline.swift`): the `DirectoryWalker` actor yields the
 /// members in batches; the `TarWriter` actor lays each batch out in the tar stream and hands out
 /// the blocks its layout now covers; reader tasks build (read, hash) and compress 1 MiB blocks in
-/// parallel; the writer puts them back in order and appends them. The walker and the writer run
-/// on the engine's blocking-I/O thread, the readers on the cooperative pool. At most
+/// parallel; the writer puts them back in order and appends them. The walker runs on a thread of
+/// its own, the writer on the engine's blocking-I/O thread, the readers on the I/O worker
+/// threads (their `pread`s block; hashing and deflate follow on the same thread). At most
 /// `3 x workers` blocks are in flight, so memory stays flat whatever the workspace holds.
 public struct ArchiveBuilder: Sendable {
     public let config: ArchiveConfig

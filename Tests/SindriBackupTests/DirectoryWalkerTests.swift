@@ -104,7 +104,7 @@ struct DirectoryWalkerTests {
         }
     }
 
-    @Test("the walker runs on the engine's blocking-I/O thread")
+    @Test("the walker runs on a blocking-I/O thread of the engine (its own), not on the cooperative pool")
     func executor() async throws {
         try await withHome { fd in
             let walker = walker(fd)

@@ -8,12 +8,18 @@ import Glibc
 
 /// Walks the home and selects what a backup archives: the producer at the head of the backup.
 ///
-/// An actor on the engine's blocking-I/O executor (`getdents`, `fstatat`, `readlinkat` block),
+/// An actor on a blocking-I/O thread of its own (`getdents`, `fstatat`, `readlinkat` block),
 /// holding the walk's state between batches: the stack of directories still to list and the
 /// first path of each multiply-linked inode. ``nextBatch()`` walks on until a batch holds
 /// ``batchItems`` items or ``batchBytes`` of file content, so one executor hop (11-21 µs from
 /// the cooperative pool) carries hundreds of entries or as much reading as a block, and the
 /// consumer can lay out and compress the first blocks while the walk goes on.
+///
+/// Why not the engine's shared I/O thread: the backup's `TarWriter` lives there, and a walk batch
+/// (a few milliseconds of `getdents`/`fstatat`) queued in front of the writer held back every
+/// block the readers handed in, so the readers ran dry behind the walk; measured, that cost more
+/// wall time than streaming saved (PerfData/backup-streaming.md). On a thread of its own the walk
+/// overlaps the writing and the reading.
 ///
 /// Never follows symlinks (every directory is opened with `openat2(RESOLVE_BENEATH |
 /// RESOLVE_NO_SYMLINKS)` relative to the home's descriptor), never descends into an excluded
@@ -42,8 +48,12 @@ public actor DirectoryWalker {
 
     private enum State { case notStarted, walking, finished }
 
+    /// The walk's thread, started on first use and kept for the process's life (one walk at a
+    /// time in practice; two walkers would take turns on it).
+    public static let executor = BlockingExecutor(name: "sindri-walk")
+
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        BlockingExecutor.shared.asUnownedSerialExecutor()
+        Self.executor.asUnownedSerialExecutor()
     }
 
     /// `batchItems`/`batchBytes` other than the defaults are for tests of batching.

@@ -27,10 +27,10 @@ struct RawBlock: Sendable {
 /// back); its slices are handed, in stream order, to a `SpanHasher`, which hashes them on tasks
 /// of their own, beside the readers.
 ///
-/// Reads happen on the reader, not on the I/O thread: each is one bounded `pread` of at most a
-/// block from a file the walk just touched (normally in the page cache), and the work that follows
-/// (hashing, deflate) is CPU-bound anyway; a hand-off to another thread per block would buy
-/// nothing on two cores.
+/// Reads happen on the reader, not on the writer's I/O thread: the backup runs each block as one
+/// job on an I/O worker thread (a `pread` may block, so never on the cooperative pool), and the
+/// hashing and deflate that follow stay on that thread; a hand-off to another thread per block
+/// would buy nothing on two cores.
 ///
 /// Each file is read through one descriptor, whichever blocks it spans (`SharedDescriptors`),
 /// so a file renamed over while it is read cannot be archived as a mix of two files. After

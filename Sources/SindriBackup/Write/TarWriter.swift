@@ -18,9 +18,10 @@ struct CompressedBlock: Sendable {
 /// checksum), follows per-file digests, warnings and progress, and removes the temporary file on
 /// abort.
 ///
-/// An actor on the engine's blocking-I/O executor, like the walker: its `write`s block (a slow
-/// pipe behind `-o -`, a full disk), and the walker and the writer talk to the same driver, so
-/// sharing one thread costs them nothing. It does no heavy computing: headers, reading, hashing
+/// An actor on the engine's blocking-I/O executor: its `write`s block (a slow pipe behind
+/// `-o -`, a full disk). The backup's driver runs on the same thread, so handing the writer a
+/// block is no thread switch; the walker has a thread of its own, so a walk batch never holds
+/// back the writing. It does no heavy computing: headers, reading, hashing
 /// and deflate happen in the readers, and files spanning blocks are hashed by `SpanHasher`'s
 /// tasks. One caller at a time (the backup's driver awaits each call), so the suspension while
 /// a spanning file's hashing catches up never lets another call in.
