@@ -236,7 +236,7 @@ select_members() {
   local probe="$work/probe.tar.gz"
   "$sindri" backup --home "$home" --profile full -o "$probe" >&2
   tar -tzf "$probe" --quoting-style=literal \
-    | grep -v -x -e '.backup-manifest.json' -e '.backup-checksums.sha256' -e '.backup-summary.json' > "$list"
+    | grep -v -x -e '.backup-manifest.json' -e '.backup-checksums.sha256' -e '.backup-summary.json' -e '.sindri/backup-index.jsonl' > "$list"
   rm -f "$probe" "$probe.sha256"
   input_bytes=$(cd "$home" && tr '\n' '\0' < "$list" | xargs -0 stat -c '%F %s' \
     | awk '$1 == "regular" { sum += $NF } END { printf "%d", sum }')
