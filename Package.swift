@@ -17,6 +17,15 @@ let package = Package(
         .executable(name: "sindri", targets: ["sindri"]),
         .executable(name: "sindri-workspace", targets: ["sindri-workspace"]),
     ],
+    // `ObjectStorage` (on by default) builds the S3 and HTTPS archive locations, and with them
+    // swift-nio, swift-nio-ssl and async-http-client. The fuzz package (Fuzz/) turns it off: its
+    // sanitizer build then compiles none of those, which keeps the test command's time down.
+    // Without it the engine reads and writes local files and stdin/stdout only; the `sindri`
+    // executable needs it.
+    traits: [
+        .trait(name: "ObjectStorage", description: "S3 destinations and sources, HTTPS sources"),
+        .default(enabledTraits: ["ObjectStorage"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -58,7 +67,8 @@ let package = Package(
         .target(
             name: "SindriBackup",
             dependencies: [
-                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriRemote", "SindriAge",
+                "SindriArchive", "SindriCodecs", "SindriSystem", "SindriJournal", "CSindriSystem", "SindriAge",
+                .target(name: "SindriRemote", condition: .when(traits: ["ObjectStorage"])),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -119,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SindriRemoteTests",
-            dependencies: ["SindriRemote"],
+            dependencies: ["SindriRemote", "SindriTestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

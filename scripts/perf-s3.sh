@@ -9,7 +9,7 @@
 #
 # Every command runs under GNU time (wall, user, sys, peak RSS of the largest process); before each,
 # the page cache is dropped (root) and the input is read once, so all start warm and clean. The
-# median of --runs rounds is reported. The release binary is built in .build-s3.
+# median of --runs rounds is reported. The release binary is built in .build-release.
 #
 # Usage: scripts/perf-s3.sh [--size 1G] [--runs 3] [--work DIR] [--bin DIR]
 # --bin DIR uses the sindri and sindri-workspace already built there (e.g. .build/debug) instead.
@@ -29,9 +29,9 @@ done
 [ -n "$work" ] || work="$(mktemp -d "${TMPDIR:-/tmp}/sindri-perf-s3.XXXXXX")"
 mkdir -p "$work"
 if [ -z "$bin" ]; then
-  swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri >&2
-  swift build -c release --package-path "$here" --scratch-path "$here/.build-s3" --product sindri-workspace >&2
-  bin="$here/.build-s3/release"
+  swift build -c release --package-path "$here" --scratch-path "$here/.build-release" --product sindri >&2
+  swift build -c release --package-path "$here" --scratch-path "$here/.build-release" --product sindri-workspace >&2
+  bin="$here/.build-release/release"
 fi
 build_kind="$(basename "$bin") build in \`${bin#$here/}\`"
 home="$work/home"

@@ -50,11 +50,12 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        if config.incremental != nil, config.encryption != nil {
-            // Bases are read as plain archives from local files; an encrypted chain is not built yet.
-            throw SindriError(.invalidArgument, "an incremental backup cannot be encrypted yet: use --incremental or --recipient/--passphrase, not both")
-        }
         let (base, baseNote) = try await incrementalBase(output: output, source: source)
+        if let base, base.isEncrypted, config.encryption == nil {
+            // A plain incremental would hold, readable by anyone, the paths and changed files
+            // of a tree its user chose to encrypt.
+            throw SindriError(.invalidArgument, "the base \(base.path) is encrypted, so the incremental must be too: give --recipient, --recipients-file or --passphrase")
+        }
         let archive = try await ArchiveSinks.open(
             for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
         // Never archiving the archive: not the temporary file, nor an old archive or sidecar at the path.

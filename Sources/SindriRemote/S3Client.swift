@@ -126,6 +126,17 @@ public final class S3Client: Sendable {
         return etag
     }
 
+    /// Uploads part `number` from a body too large to hold (a spooled part), re-read on each
+    /// try; returns its ETag.
+    public func uploadPart(_ location: S3Location, uploadId: String, number: Int, body: ReplayableBody) async throws -> String {
+        let answer = try await send("PUT", location, query: [("partNumber", String(number)), ("uploadId", uploadId)],
+                                    replayable: body, what: "upload of part \(number) of \(location)")
+        guard let etag = answer.headers.first(name: "etag") else {
+            throw RemoteError(.protocolError, "upload of part \(number) of \(location): the server gave no ETag")
+        }
+        return etag
+    }
+
     /// Makes the object appear at the key, atomically, from the parts in order.
     public func completeMultipartUpload(_ location: S3Location, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false) async throws {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -212,8 +223,9 @@ public final class S3Client: Sendable {
     /// Signs and sends one request, retrying transient failures; a final failure is a
     /// `RemoteError` in user words.
     func send(_ method: String, _ location: S3Location, query: [(String, String)] = [], body: [UInt8] = [],
-              headers extra: [(String, String)] = [], what: String, expectedLength: Int? = nil) async throws -> Answer {
-        let payloadHash = body.isEmpty ? SigV4Signer.emptyPayloadHash : SigV4Signer.payloadHash(body)
+              replayable: ReplayableBody? = nil, headers extra: [(String, String)] = [], what: String,
+              expectedLength: Int? = nil) async throws -> Answer {
+        let payloadHash = replayable?.sha256Hex ?? (body.isEmpty ? SigV4Signer.emptyPayloadHash : SigV4Signer.payloadHash(body))
         let address = configuration.address(bucket: location.bucket, key: location.key)
         let queryString = SigV4Signer.canonicalQuery(query)
         let url = address.base + address.path + (queryString.isEmpty ? "" : "?" + queryString)
@@ -229,7 +241,9 @@ public final class S3Client: Sendable {
                 var request = HTTPClientRequest(url: url)
                 request.method = HTTPMethod(rawValue: method)
                 for (name, value) in signable.headers { request.headers.add(name: name, value: value) }
-                if let bodyBuffer {
+                if let replayable {
+                    request.body = replayable.requestBody
+                } else if let bodyBuffer {
                     request.body = .bytes(bodyBuffer)
                 } else if method == "PUT" || method == "POST" {
                     request.headers.add(name: "content-length", value: "0")
@@ -266,7 +280,10 @@ public final class S3Client: Sendable {
                                                 status: status, code: code))
         }
         let region = headers.first(name: "x-amz-bucket-region") ?? S3XML.first("Region", in: xml)
-        if status == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException",
+        // A HEAD has no body: AWS answers it 301 or 400 with only the bucket's region in
+        // x-amz-bucket-region.
+        let bodyless = method == "HEAD" && code == nil && (status == 400 || status == 301)
+        if status == 301 || bodyless || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException",
            let region, region != configuration.region {
             return RemoteError(.wrongRegion, "bucket \(location.bucket) is in region \(region), not \(configuration.region): set AWS_REGION=\(region)",
                                status: status, code: code)

@@ -97,17 +97,22 @@ struct WorkspaceWriter {
         let path = fullPath(entry.path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw failure("open", entry.path) }
-        var closed = false
-        defer { if !closed { _ = close(descriptor) } }
-        try renderer.render(content, size: size, seed: seed, chunk: &chunk) { buffer in
-            try writeAll(descriptor, buffer, entry.path)
+        do {
+            try renderer.render(content, size: size, seed: seed, chunk: &chunk) { buffer in
+                try writeAll(descriptor, buffer, entry.path)
+            }
+            try check(fchmod(descriptor, mode_t(entry.mode)), "fchmod", entry.path)
+            let time = entry.modificationTime
+            var times = [timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds),
+                         timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)]
+            try check(futimens(descriptor, &times), "futimens", entry.path)
+        } catch {
+            // The partial file goes, so a failed generation leaves no half-written file that a
+            // later run would take for a whole one; the error reported is the first one.
+            guard close(descriptor) == 0 else { throw failure("close after \(error)", entry.path) }
+            guard unlink(path) == 0 else { throw failure("unlink after \(error)", entry.path) }
+            throw error
         }
-        try check(fchmod(descriptor, mode_t(entry.mode)), "fchmod", entry.path)
-        let time = entry.modificationTime
-        var times = [timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds),
-                     timespec(tv_sec: time.seconds, tv_nsec: time.nanoseconds)]
-        try check(futimens(descriptor, &times), "futimens", entry.path)
-        closed = true
         try check(close(descriptor), "close", entry.path)
     }
 

@@ -11,7 +11,8 @@ import Glibc
 /// would need (a window of microseconds otherwise), so each race is reproduced every time.
 ///
 /// Points: `locked` (lock taken, nothing staged), `planned` (plan made, no snapshot yet),
-/// `snapshotted` (snapshot written, no journal yet), `before-apply` (snapshot and journal written, nothing applied), `before-attributes` (every
+/// `snapshotted` (snapshot written, no journal yet), `before-apply` (snapshot and journal written, nothing applied),
+/// `applying` (after each batch of steps, so the first pause has some applied and some not), `before-attributes` (every
 /// step taken, created directories not yet given their mode).
 package enum TestPause {
     package static func reach(_ point: String) {

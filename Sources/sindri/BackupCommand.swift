@@ -98,6 +98,7 @@ struct BackupCommand: AsyncParsableCommand {
         let encryption = self.encryption
         let homeFlag = home, profileFlag = profile, compressionFlag = compression
         let incrementalOptions = incremental.options
+        let identityFiles = incremental.identity
         let remoteAccess = remote.access
         try await CommandRunner.run(reporter: reporter) {
             let homePath = try SindriEnvironment.resolveHome(homeFlag)
@@ -107,7 +108,15 @@ struct BackupCommand: AsyncParsableCommand {
             var config = try ArchiveConfig(profile: profile).withCompressionLevel(level)
             config.exclusions = try exclusions.configuration(recordDecisions: recordDecisions)
             config.incremental = incrementalOptions
-            if !dryRun { config.encryption = try encryption.encryption() }
+            if !dryRun {
+                let (chosen, passphrase) = try encryption.encryptionAndPassphrase()
+                config.encryption = chosen
+                if config.incremental != nil {
+                    config.incremental?.keys = try DecryptionOptions.keys(
+                        identityFiles: identityFiles, passphraseFile: nil, known: passphrase, name: "the base archive",
+                        prompt: "Passphrase of the base archive: ", warn: { reporter.warning($0) })
+                }
+            }
             let builder = ArchiveBuilder(config)
             let destination = BackupOutput.parse(output, remote: remoteAccess)
             if dryRun {
@@ -132,11 +141,15 @@ struct BackupCommand: AsyncParsableCommand {
         let status: ExitStatus = preview.walk.warnings.isEmpty ? .success : .completedWithWarnings
         let walk = preview.walk
         let target = preview.archivePath ?? "standard output"
-        reporter.summary(
-            preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue),
-            text: "Dry run: would archive \(ProgressFormat.count(walk.regularFileCount, "file")), \(ByteCount.format(walk.regularFileBytes)) "
-                + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
-                + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
+        var event = preview.summaryEvent(home: home, profile: builder.config.profile, startedAt: started, exitCode: status.rawValue)
+        var text = "Dry run: would archive \(ProgressFormat.count(walk.regularFileCount, "file")), \(ByteCount.format(walk.regularFileBytes)) "
+            + "(\(walk.entries.count) members) from \(home) with profile \(builder.config.profile.rawValue) to \(target); nothing written."
+        if let incremental = preview.incremental {
+            if let note = incremental.note { reporter.note("sindri: \(note)") }
+            event = Self.incrementalSummary(event, incremental)
+            if incremental.base != nil { text = Self.incrementalText(incremental, home: home, profile: builder.config.profile, target: target) }
+        }
+        reporter.summary(event, text: text + (walk.warnings.isEmpty ? "" : "\nsindri: \(walk.warnings.count) warning(s): the real run would complete with warnings (exit 3)"))
         return status
     }
 

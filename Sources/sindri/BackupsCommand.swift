@@ -14,15 +14,21 @@ struct BackupsCommand: AsyncParsableCommand {
         discussion: """
             Each archive's manifest is read from its first member only (for S3, one small ranged GET per archive): created_at, profile, source name, size and file count. Archives that are not sindri's are listed last, with the reason. Each incremental names the archive it was made against and the full backup its chain starts from; a base that is not there is marked missing (restoring that incremental then needs --base-dir or --base).
 
+            Encrypted archives (age files, recognized by their content whatever their name) keep their manifest inside the encryption: they are listed with TYPE encrypted, their size and, as CREATED, the file's (object's) modification time marked "(file)". With --identity FILE, --passphrase-file FILE, SINDRI_IDENTITY_FILE or SINDRI_PASSPHRASE_FILE, only their first chunks are decrypted to read the manifest, and they are listed like plain archives, with TYPE "full (age)" or "incremental (age)". Nothing is asked on the terminal.
+
             EXAMPLES:
               sindri backups ./backups/
               sindri backups s3://my-bucket/backups/
               sindri backups s3://b/ws/ --s3-endpoint http://127.0.0.1:8333 --json | jq .
+              sindri backups ./backups/ --identity ~/.config/sindri/key.txt
             """
     )
 
     @Argument(help: ArgumentHelp("A directory, or s3://BUCKET/PREFIX/.", valueName: "location"), completion: .directory)
     var location: String = "."
+
+    @OptionGroup(title: "Encryption")
+    var decryption: DecryptionOptions
 
     @OptionGroup(title: "Output")
     var outputOptions: ArchiveReadingOutputOptions
@@ -34,9 +40,11 @@ struct BackupsCommand: AsyncParsableCommand {
         let reporter = Reporter(command: "backups", options: outputOptions.shared)
         let location = self.location
         let access = remote.access
+        let decryption = self.decryption
         try await CommandRunner.run(reporter: reporter) {
             let started = Date()
-            let entries = try await BackupCatalog.list(location, access: access)
+            let keys = try decryption.explicitKeys(warn: { reporter.warning($0) })
+            let entries = try await BackupCatalog.list(location, access: access, keys: keys)
             var rows: [[String]] = []
             var details: [JSONValue] = []
             let chains = ChainDescription(entries)
@@ -44,11 +52,19 @@ struct BackupsCommand: AsyncParsableCommand {
                 let manifest = entry.manifest
                 let name = manifest?.source.instanceName ?? "-"
                 let files = manifest.map { String($0.statistics.filesIncluded) } ?? "-"
-                let type = manifest.map { $0.isIncremental ? "incremental" : "full" } ?? "-"
+                var type = manifest.map { $0.isIncremental ? "incremental" : "full" } ?? (entry.encrypted ? "encrypted" : "-")
+                if entry.encrypted, manifest != nil { type += " (age)" }
+                // Without its key, an encrypted archive's time is its file's, and says so.
+                let created = manifest?.createdAt ?? (entry.encrypted ? entry.modified.map { "\($0) (file)" } : nil) ?? "-"
                 let chain = chains.describe(entry)
-                rows.append([type, manifest?.createdAt ?? "-", manifest?.profile ?? "-", name, ProgressFormat.bytes(entry.sizeBytes), files,
-                             entry.location + (entry.error.map { "  (\($0))" } ?? "") + (chain.map { "  \($0)" } ?? "")])
-                var object: [String: JSONValue] = ["location": .string(entry.location), "size_bytes": .unsigned(entry.sizeBytes)]
+                let reason = entry.error ?? (manifest == nil ? entry.encryptionNote : nil)
+                rows.append([type, created, manifest?.profile ?? "-", name, ProgressFormat.bytes(entry.sizeBytes), files,
+                             entry.location + (reason.map { "  (\($0))" } ?? "") + (chain.map { "  \($0)" } ?? "")])
+                var object: [String: JSONValue] = [
+                    "location": .string(entry.location), "size_bytes": .unsigned(entry.sizeBytes), "encrypted": .bool(entry.encrypted),
+                ]
+                if let modified = entry.modified { object["modified"] = .string(modified) }
+                if entry.encrypted, manifest == nil, let note = entry.encryptionNote { object["note"] = .string(note) }
                 if let manifest {
                     object["created_at"] = .string(manifest.createdAt)
                     object["profile"] = .string(manifest.profile)
@@ -59,14 +75,16 @@ struct BackupsCommand: AsyncParsableCommand {
                     if let base = manifest.base {
                         object["base"] = .string(base.fileName)
                         object["base_present"] = .bool(chains.hasBase(entry))
+                        object.merge(chains.dependency(entry)) { $1 }
                     }
                 }
                 if let error = entry.error { object["error"] = .string(error) }
                 details.append(.object(object))
                 if reporter.json {
                     reporter.emit(.item(SindriEvent.Item(
-                        action: "backup", path: entry.location, size: entry.sizeBytes, mtime: manifest?.createdAt,
-                        message: manifest.map { "profile \($0.profile), source \($0.source.instanceName), \($0.statistics.filesIncluded) files" } ?? entry.error)))
+                        action: "backup", path: entry.location, size: entry.sizeBytes, mtime: manifest?.createdAt ?? entry.modified,
+                        message: manifest.map { "profile \($0.profile), source \($0.source.instanceName), \($0.statistics.filesIncluded) files" }
+                            ?? entry.error ?? entry.encryptionNote)))
                 }
             }
             if !reporter.json, !reporter.quiet {
@@ -111,20 +129,48 @@ struct ChainDescription {
         return byChecksum[base.checksum] != nil
     }
 
-    /// `<- BASE; chain starts at FULL` for an incremental (a missing link is marked), nil for a full.
-    func describe(_ entry: CatalogEntry) -> String? {
+    /// The archives an incremental depends on, from its base back to the full backup its chain
+    /// starts from; `missing` names the first base that is not among them.
+    struct Dependency {
+        var links: [CatalogEntry] = []
+        var full: CatalogEntry?
+        var missing: BackupBase?
+    }
+
+    func resolve(_ entry: CatalogEntry) -> Dependency? {
         guard let base = entry.manifest?.base else { return nil }
-        var chainStart = "?"
+        var dependency = Dependency()
         var cursor: BackupBase? = base
-        var hops = 0
         // Bounded: a forged manifest could make a cycle.
-        while let link = cursor, hops < 10_000 {
-            guard let parent = byChecksum[link.checksum] else { chainStart = "\(link.fileName) (missing)"; break }
-            hops += 1
-            if parent.manifest?.base == nil { chainStart = (parent.location as NSString).lastPathComponent; break }
+        while let link = cursor, dependency.links.count < 10_000 {
+            guard let parent = byChecksum[link.checksum] else { dependency.missing = link; break }
+            dependency.links.append(parent)
+            if parent.manifest?.base == nil { dependency.full = parent; break }
             cursor = parent.manifest?.base
         }
+        return dependency
+    }
+
+    /// `<- BASE; chain starts at FULL` for an incremental (a missing link is marked), nil for a full.
+    func describe(_ entry: CatalogEntry) -> String? {
+        guard let base = entry.manifest?.base, let dependency = resolve(entry) else { return nil }
+        let chainStart = dependency.full.map { ($0.location as NSString).lastPathComponent }
+            ?? dependency.missing.map { "\($0.fileName) (missing)" } ?? "?"
         let present = byChecksum[base.checksum] == nil ? " (missing)" : ""
         return "<- \(base.fileName)\(present); chain starts at \(chainStart)"
+    }
+
+    /// The `--json` fields of an incremental: `full` (the location of the full backup its chain
+    /// starts from, null when a link is missing), `depends_on` (the locations it needs, newest
+    /// first, the full last) and `missing_base` (the file name of the first base not found).
+    func dependency(_ entry: CatalogEntry) -> [String: JSONValue] {
+        guard let dependency = resolve(entry) else { return [:] }
+        var object: [String: JSONValue] = [
+            "full": dependency.full.map { .string($0.location) } ?? .null,
+            "depends_on": .array(dependency.links.map { .string($0.location) }),
+            "chain_complete": .bool(dependency.full != nil),
+        ]
+        if let missing = dependency.missing { object["missing_base"] = .string(missing.fileName) }
+        return object
     }
 }

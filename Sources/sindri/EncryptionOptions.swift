@@ -29,17 +29,26 @@ struct EncryptionOptions: ParsableArguments {
     ///
     /// - Throws: `SindriError` `.invalidArgument` for an unusable recipient, file or passphrase.
     func encryption() throws -> ArchiveEncryption? {
+        try encryptionAndPassphrase().encryption
+    }
+
+    /// The encryption asked for, and its passphrase when it is one (an incremental also reads
+    /// a passphrase-encrypted base with it, without asking again).
+    func encryptionAndPassphrase() throws -> (encryption: ArchiveEncryption?, passphrase: [UInt8]?) {
         var recipients: [any AgeRecipient] = []
         for text in recipient { recipients.append(try ArchiveEncryption.recipient(parsing: text)) }
         for path in recipientsFile { recipients += try ArchiveEncryption.recipients(fromFile: path) }
+        var typed: [UInt8]?
         if passphrase || passphraseFile != nil {
             if !recipients.isEmpty {
                 throw SindriError(.invalidArgument, "--passphrase cannot be combined with --recipient or --recipients-file (age allows a passphrase only alone)")
             }
-            recipients.append(try ArchiveEncryption.passphrase(try Self.newPassphrase(file: passphraseFile)))
+            let bytes = try Self.newPassphrase(file: passphraseFile)
+            recipients.append(try ArchiveEncryption.passphrase(bytes))
+            typed = bytes
         }
-        if recipients.isEmpty { return nil }
-        return try ArchiveEncryption(recipients: recipients)
+        if recipients.isEmpty { return (nil, nil) }
+        return (try ArchiveEncryption(recipients: recipients), typed)
     }
 
     /// The passphrase for a new archive: from the file, else typed twice on the terminal.

@@ -28,6 +28,8 @@ struct ListCommand: AsyncParsableCommand {
               sindri list ./backups/sindri-backup-me-20260101-120000-inc.tar.gz
                   An incremental: its members, then its chain (each link's
                   added, changed and deleted paths).
+              sindri list --json INC.tar.gz | jq 'select(.details.chain).details.chain'
+                  The chain as JSON: each link's counts and paths.
               sindri list s3://my-bucket/backups/ws.tar.gz
                   From S3: ranged GETs of the manifest and the tar headers only.
 
@@ -61,6 +63,7 @@ struct ListCommand: AsyncParsableCommand {
             var access = remoteAccess
             access.decryption = try decryption.keys(archive: path, warn: { reporter.warning($0) })
             let lister = ArchiveLister(path: path, access: access)
+            let keys = access.decryption
             let listing = try await BlockingExecutor.shared.run {
                 try lister.list(
                     onManifest: { manifest in
@@ -75,11 +78,16 @@ struct ListCommand: AsyncParsableCommand {
             if let manifest = listing.manifest, !manifest.checksum.isRealSHA256, !reporter.json, !reporter.quiet {
                 reporter.writeText(Self.streamedSummary(listing.summary), to: STDOUT_FILENO)
             }
-            if let manifest = listing.manifest, manifest.isIncremental, path != "-", !reporter.json, !reporter.quiet {
-                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources) }
-                reporter.writeText(Self.chainText(links), to: STDOUT_FILENO)
+            var summary = listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started)
+            if let manifest = listing.manifest, manifest.isIncremental, path != "-", reporter.json || !reporter.quiet {
+                let links = try await BlockingExecutor.shared.run { try ChainInspector.describe(path, sources: sources, access: remoteAccess.remote, keys: keys) }
+                if reporter.json {
+                    summary = Self.withChain(summary, links)
+                } else {
+                    reporter.writeText(Self.chainText(links), to: STDOUT_FILENO)
+                }
             }
-            reporter.emit(listing.summaryEvent(archivePath: path == "-" ? nil : path, startedAt: started))
+            reporter.emit(summary)
             return .success
         }
     }

@@ -130,6 +130,17 @@ import Testing
         #expect(ChangeDetection.decide(current: Self.current { $0.modificationNanoseconds += 1 }, base: Self.base, baseHasIndex: true, rehash: true) == .changed)
     }
 
+    /// The documented limit: content that changed while size, mtime, ctime, inode, device, mode
+    /// and owner all stayed (possible only where ctime is not maintained, or set back by root)
+    /// is missed without --rehash, since the content is never read; --rehash reads and compares it.
+    @Test func contentChangeBehindAnIdenticalStatIsMissedWithoutRehashOnly() {
+        let rewritten = Self.current { $0.sha256 = Array(repeating: 2, count: 32) }
+        #expect(ChangeDetection.decide(current: rewritten, base: Self.base, baseHasIndex: true, rehash: false) == .unchanged)
+        let decision = ChangeDetection.decide(current: rewritten, base: Self.base, baseHasIndex: true, rehash: true)
+        #expect(decision == .compareDigest(Self.base.sha256!))
+        #expect(decision != .compareDigest(rewritten.sha256!), "the new content's digest differs from the base's: archived")
+    }
+
     @Test func baseWithoutIndexFallsBackToSizeSecondsAndDigest() {
         var old = Self.base
         old.modificationNanoseconds = 5_000_000_000

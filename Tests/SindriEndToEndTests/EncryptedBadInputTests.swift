@@ -88,7 +88,14 @@ import Testing
             expected = "damaged or truncated at chunk"
         }
         var changed = bytes
-        changed[offset] ^= 0x04
+        if place == "stanza" || place == "header MAC" {
+            // Another base64 letter (never the last of its line): a flipped bit can make a
+            // character that is no base64 at all ('z' ^ 4 is '~'), a malformed line rather than
+            // a changed key share or MAC, which made this test fail about one run in twenty.
+            changed[offset] = changed[offset] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        } else {
+            changed[offset] ^= 0x04
+        }
         try expectRefused(changed, named: "flipped.age", message: expected)
     }
 

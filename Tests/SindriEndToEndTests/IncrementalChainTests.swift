@@ -149,11 +149,33 @@ struct IncrementalChainTests {
             let differences = Self.differences(restored, chain.trees[index])
             #expect(differences.isEmpty, "link \(index) restores another tree: \(differences.prefix(8))")
         }
-        // An incremental holds the changed files only, and GNU tar extracts them.
+        // An incremental holds the changed files only, and GNU tar extracts them: every file
+        // whose content its own index says it holds comes out with that SHA-256, and no other.
         for (index, archive) in chain.archives.enumerated().dropFirst() {
             let out = temp.sub("tar-\(index)")
             let tar = try Shell.run(["tar", "-xzf", archive, "-C", out])
             #expect(tar.status == 0, "GNU tar on link \(index): \(tar.stderr)")
+            let check = try Shell.python("""
+                import hashlib, json, os, sys
+                out = sys.argv[1]
+                own = json.load(open(os.path.join(out, '.backup-manifest.json')))['checksum']['value']
+                rows = [json.loads(l) for l in open(os.path.join(out, '.sindri/backup-index.jsonl'))][1:]
+                held, problems = 0, []
+                for r in rows:
+                    if r['type'] != 'file':
+                        continue
+                    p = os.path.join(out, r['path'])
+                    if r['archive'] == own:
+                        held += 1
+                        if not os.path.isfile(p) or hashlib.sha256(open(p, 'rb').read()).hexdigest() != r['sha256']:
+                            problems.append('missing or different: ' + r['path'])
+                    elif os.path.lexists(p):
+                        problems.append('an unchanged file is in the incremental: ' + r['path'])
+                print(held, '; '.join(problems[:5]))
+                """, [out])
+            #expect(check.status == 0, "\(check.stderr)")
+            let fields = check.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
+            #expect((Int(fields.first ?? "") ?? 0) > 0 && fields.count == 1, "link \(index): \(check.stdoutText)")
         }
         let tar1 = temp.path + "/tar-1/"
         #expect(FileManager.default.contents(atPath: tar1 + "workspace/projects/app/main.swift") == Data("print(\"edited\")\n".utf8))
@@ -262,6 +284,14 @@ struct IncrementalChainTests {
         #expect(try HomeSnapshot.take(home) == before, "the home changed")
         let verify = try Sindri.run(["verify", chain.archives[4]])
         #expect(verify.status == 4)
+        // Refused before the home is even locked: with `.sindri` a plain file (where the lock and
+        // the staging area would go), the refusal is still the missing link's, not the lock's.
+        let blocked = temp.sub("blocked")
+        try Fixture(root: blocked).file(".sindri", "not a directory\n")
+        let early = try HomeSnapshot.take(blocked)
+        let refused = try Sindri.run(["restore", chain.archives[4], "--home", blocked, "--no-interactive"])
+        #expect(refused.status == 4 && refused.stderr.contains((gone as NSString).lastPathComponent), "\(refused.stderr)")
+        #expect(try HomeSnapshot.take(blocked) == early)
         // Link 1 does not need link 2.
         #expect(try Sindri.run(["restore", chain.archives[1], "--home", temp.sub("other"), "--no-interactive"]).status == 0)
     }
@@ -311,40 +341,105 @@ struct IncrementalChainTests {
         #expect(lines.last == "2.0.0 incremental \((full as NSString).lastPathComponent)")
     }
 
-    @Test("SIGKILL during a chain restore: sindri rollback gives back the exact prior tree")
+    @Test("SIGKILL during a chain restore, at every stage: sindri rollback gives back the exact prior tree; restoring again completes")
     func killedChainRestoreRollsBack() throws {
         let temp = try TemporaryDirectory("inc-kill")
         let (_, target, archive) = try TransactionCrashTests.makeHomes(temp, files: 600)
         let source = temp.path + "/source"
         let backups = temp.sub("chain")
-        #expect(rename(archive, backups + "/sindri-backup-x-20200101-000000.tar.gz") == 0)
+        let full = backups + "/sindri-backup-x-20200101-000000.tar.gz"
+        #expect(rename(archive, full) == 0)
         try Self.python("""
             for i in range(0, 600, 5):
                 p = 'workspace/projects/p%d/d%d/f%d.txt' % (i % 17, i % 29, i)
                 open(p, 'a').write('changed\\n')
             """, source)
-        let (inc, _) = try Self.backup(source, into: backups, ["--base", backups + "/sindri-backup-x-20200101-000000.tar.gz"], profile: "full")
+        let (inc, _) = try Self.backup(source, into: backups, ["--base", full], profile: "full")
         let before = try TransactionCrashTests.treeState(target)
         let reference = temp.path + "/reference"
         #expect(try Shell.run(["cp", "-a", target, reference]).status == 0)
-        let started = Date()
         let clean = try Sindri.run(["restore", inc, "--home", reference, "--mode", "full", "--no-interactive"])
-        let duration = Date().timeIntervalSince(started)
         #expect(clean.status == 0, "\(clean.stderr)")
-        for point in 0..<6 {
-            let delay = duration * (Double(point) + 0.5) / 6
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Sindri.binary)
-            process.arguments = ["restore", inc, "--home", target, "--mode", "full", "--no-interactive"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(useconds_t(delay * 1_000_000))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        // Stage 1 inside the base: past every gzip member of the incremental itself.
+        let members = try Shell.python("""
+            import sys, zlib
+            data, n = open(sys.argv[1], 'rb').read(), 0
+            while data:
+                d = zlib.decompressobj(31); d.decompress(data); data = d.unused_data; n += 1
+            print(n)
+            """, [inc])
+        let inBase = (Int(members.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) + 3
+        #expect(inBase > 3, "\(members.stderr)")
+        let points: [ChainKillPoint] = [
+            .signalHook("read", count: inBase), .fifo("locked"), .fifo("planned"), .fifo("snapshotted"),
+            .fifo("before-apply"), .fifo("applying"), .fifo("before-attributes"),
+        ]
+        for point in points {
+            let stopped = try ChainKillPoint.killRestore(inc, home: target, at: point, temp: temp)
+            #expect(stopped, "\(point): the restore never reached the point")
             let rollback = try Sindri.run(["rollback", "--home", target, "--no-interactive"])
-            #expect(rollback.status == 0, "kill point \(point): \(rollback.stderr)")
-            #expect(try TransactionCrashTests.treeState(target) == before, "kill point \(point): the home differs from before")
+            #expect(rollback.status == 0, "\(point): \(rollback.stderr)")
+            #expect(try TransactionCrashTests.treeState(target) == before, "\(point): the home differs from before")
         }
+        let again = try Sindri.run(["restore", inc, "--home", target, "--mode", "full", "--no-interactive"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try TransactionCrashTests.treeState(target, directoryTimes: false) == TransactionCrashTests.treeState(reference, directoryTimes: false))
+    }
+}
+
+/// Where a chain restore is killed: a FIFO point of `SINDRI_TEST_PAUSE` (the restore waits there
+/// until released), or the Nth arrival at a point of `SINDRI_TEST_PAUSE_AT` (it waits there for a
+/// signal). Either way the kill lands at that exact point, whatever the machine's load.
+enum ChainKillPoint: CustomStringConvertible {
+    case fifo(String)
+    case signalHook(String, count: Int)
+
+    var description: String {
+        switch self {
+        case .fifo(let name): return name
+        case .signalHook(let name, let count): return "\(name) #\(count)"
+        }
+    }
+
+    /// Starts `sindri restore ARCHIVE --mode full` on `home`, waits (at most 120 s) until it is
+    /// paused at `point`, SIGKILLs it and reaps it. False when it ended without reaching the point.
+    static func killRestore(_ archive: String, home: String, at point: ChainKillPoint, temp: TemporaryDirectory) throws -> Bool {
+        let signalFile = temp.path + "/paused-\(UUID().uuidString)"
+        let fifo = temp.path + "/pause-\(UUID().uuidString).fifo"
+        var environment = ProcessInfo.processInfo.environment
+        switch point {
+        case .fifo(let name):
+            guard mkfifo(fifo, 0o600) == 0 else { return false }
+            environment["SINDRI_TEST_PAUSE"] = "\(name):\(fifo)"
+        case .signalHook(let name, let count):
+            environment["SINDRI_TEST_PAUSE_AT"] = name
+            environment["SINDRI_TEST_PAUSE_COUNT"] = String(count)
+            environment["SINDRI_TEST_PAUSE_FILE"] = signalFile
+        }
+        // Opened before the restore starts, without waiting for a writer: the restore's write
+        // of the point's name then never blocks, and polling it never hangs the test.
+        let reader = FileManager.default.fileExists(atPath: fifo) ? open(fifo, O_RDONLY | O_NONBLOCK) : -1
+        defer { if reader >= 0 { close(reader) } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Sindri.binary)
+        process.arguments = ["restore", archive, "--home", home, "--mode", "full", "--no-interactive"]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var reached = false
+        let deadline = Date().addingTimeInterval(120)
+        while !reached, process.isRunning, Date() < deadline {
+            if reader >= 0 {
+                var byte: UInt8 = 0
+                reached = read(reader, &byte, 1) == 1
+            } else {
+                reached = FileManager.default.fileExists(atPath: signalFile)
+            }
+            if !reached { usleep(20_000) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return reached
     }
 }

@@ -6,6 +6,10 @@ import Foundation
 enum RemoteCLI {
     static let binary: String = S3TestServer.repositoryRoot.appendingPathComponent(".build/debug/sindri").path
 
+    /// The part size the tests give the debug binary (`SINDRI_TEST_S3_PART_SIZE`): S3's
+    /// smallest, so that archives of a few MiB span several parts.
+    static let partSize = 5 << 20
+
     struct Output {
         let status: Int32
         let stdout: String
@@ -42,14 +46,14 @@ enum RemoteCLI {
         }
         fm.createFile(atPath: root + "/.bashrc", contents: Data("export PATH=$PATH:/opt/bin\n".utf8))
         try fm.createSymbolicLink(atPath: root + "/workspace/link", withDestinationPath: "projects/app")
-        var generator = SystemRandomNumberGenerator()
-        var big = [UInt8](repeating: 0, count: bigMiB << 20)
-        for index in stride(from: 0, to: big.count, by: 8) {
-            withUnsafeBytes(of: generator.next()) { raw in
-                for offset in 0..<min(8, big.count - index) { big[index + offset] = raw[offset] }
-            }
+        // Read from the kernel: a byte loop in this debug-built test code took seconds per MiB
+        // on a loaded machine.
+        guard let random = FileHandle(forReadingAtPath: "/dev/urandom") else { throw TestServerError(message: "cannot open /dev/urandom") }
+        defer { try? random.close() }
+        let big = bigMiB > 0 ? try random.read(upToCount: bigMiB << 20) ?? Data() : Data()
+        guard big.count == bigMiB << 20, fm.createFile(atPath: root + "/workspace/data.bin", contents: big) else {
+            throw TestServerError(message: "cannot write \(root)/workspace/data.bin")
         }
-        fm.createFile(atPath: root + "/workspace/data.bin", contents: Data(big))
     }
 
     /// Relative path -> SHA-256 of every regular file, and symlink targets, under `root`

@@ -13,7 +13,35 @@ public struct ArchiveDecryptionKeys: Sendable {
 
     public init(identities: [AgeX25519Identity] = [], passphrase: (@Sendable () throws -> [UInt8])? = nil) {
         self.identities = identities
-        self.passphrase = passphrase
+        // Asked once: a chain opens several archives, and a prompt per link would be absurd.
+        if let passphrase {
+            let once = PassphraseOnce(passphrase)
+            self.passphrase = { try once.get() }
+        } else {
+            self.passphrase = nil
+        }
+    }
+
+    /// Whether any key was given (an identity, or a way to get a passphrase).
+    public var isEmpty: Bool { identities.isEmpty && passphrase == nil }
+}
+
+/// A passphrase asked for at most once, whichever thread asks first.
+// @unchecked: `value` is only touched while holding `lock`; `ask` is immutable.
+private final class PassphraseOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private let ask: @Sendable () throws -> [UInt8]
+    private var value: [UInt8]?
+
+    init(_ ask: @escaping @Sendable () throws -> [UInt8]) { self.ask = ask }
+
+    func get() throws -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value { return value }
+        let asked = try ask()
+        value = asked
+        return asked
     }
 }
 
@@ -26,26 +54,44 @@ enum EncryptedArchives {
     ///   given, `.verificationFailed` for a wrong key or passphrase, `.archiveCorrupt` for a
     ///   damaged or refused header.
     static func open(_ source: any ArchiveByteSource, keys: ArchiveDecryptionKeys) throws -> any ArchiveByteSource {
+        switch try readHeader(source) {
+        case .plain(let prefix):
+            return prefix.isEmpty ? source : PrefixedByteSource(prefix: prefix, inner: source)
+        case .encrypted(let prefix, let needsPassphrase):
+            let decryptor = try decryptor(prefix: prefix, needsPassphrase: needsPassphrase, keys: keys, name: source.name)
+            return DecryptingByteSource(inner: source, decryptor: decryptor, afterPrefix: Array(prefix[decryptor.prefixSize...]))
+        }
+    }
+
+    /// What the start of a file says about it.
+    enum Start {
+        /// Not an age file: the bytes read to tell (at most the length of age's first line).
+        case plain(prefix: [UInt8])
+        /// An age file: its bytes up to at least the end of the header and the payload nonce.
+        case encrypted(prefix: [UInt8], needsPassphrase: Bool)
+    }
+
+    /// Reads the start of `source`: enough to tell an age file, and then its whole header.
+    ///
+    /// - Throws: `SindriError` `.archiveCorrupt` for a damaged, refused or truncated header.
+    static func readHeader(_ source: any ArchiveByteSource) throws -> Start {
         let magic = Array((AgeHeader.versionLine + "\n").utf8)
         var prefix: [UInt8] = []
         while prefix.count < magic.count {
             if try source.read(upTo: magic.count - prefix.count, appendingTo: &prefix) == 0 { break }
         }
-        guard AgeHeader.looksLikeAge(prefix) else {
-            return prefix.isEmpty ? source : PrefixedByteSource(prefix: prefix, inner: source)
-        }
+        guard AgeHeader.looksLikeAge(prefix) else { return .plain(prefix: prefix) }
         // Read the header (and the payload nonce), a line's worth at a time.
-        var needsPassphrase: Bool?
         while true {
             do {
                 if case .complete(let header, let size) = try AgeHeader.parse(prefix),
                    prefix.count >= size + AgePayloadCipher.nonceSize {
-                    needsPassphrase = header.stanzas.contains { $0.type == "scrypt" }
+                    let needsPassphrase = header.stanzas.contains { $0.type == "scrypt" }
                     // Refused before any key is asked for: age allows a passphrase only alone.
-                    if needsPassphrase == true && header.stanzas.count > 1 {
+                    if needsPassphrase && header.stanzas.count > 1 {
                         throw AgeError(.header, "a passphrase-encrypted file must have no other recipient")
                     }
-                    break
+                    return .encrypted(prefix: prefix, needsPassphrase: needsPassphrase)
                 }
             } catch let error as AgeError {
                 throw Self.error(error, name: source.name)
@@ -54,25 +100,30 @@ enum EncryptedArchives {
                 throw SindriError(.archiveCorrupt, "\(source.name): the encrypted archive is truncated: it ends inside its header")
             }
         }
+    }
+
+    /// Opens the header in `prefix` with the keys.
+    ///
+    /// - Throws: `SindriError`: `.invalidArgument` when no key of the needed kind was given,
+    ///   `.verificationFailed` for a wrong key or passphrase, `.archiveCorrupt` for a changed header.
+    static func decryptor(prefix: [UInt8], needsPassphrase: Bool, keys: ArchiveDecryptionKeys, name: String) throws -> AgeDecryptor {
         var identities: [any AgeIdentity] = keys.identities
-        if needsPassphrase == true {
+        if needsPassphrase {
             guard let ask = keys.passphrase else {
-                throw SindriError(.invalidArgument, "\(source.name) is encrypted with a passphrase: run on a terminal to type it, or give --passphrase-file FILE (or SINDRI_PASSPHRASE_FILE)")
+                throw SindriError(.invalidArgument, "\(name) is encrypted with a passphrase: run on a terminal to type it, or give --passphrase-file FILE (or SINDRI_PASSPHRASE_FILE)")
             }
             identities.append(AgeScryptIdentity(passphrase: try ask()))
         } else if identities.isEmpty {
-            throw SindriError(.invalidArgument, "\(source.name) is encrypted: give the key with --identity FILE (or SINDRI_IDENTITY_FILE)")
+            throw SindriError(.invalidArgument, "\(name) is encrypted: give the key with --identity FILE (or SINDRI_IDENTITY_FILE)")
         }
-        let decryptor: AgeDecryptor
         do {
             guard case .opened(let opened) = try AgeDecryptor.open(prefix: prefix, identities: identities) else {
-                throw SindriError(.internal, "\(source.name): the encryption header was complete, then not")
+                throw SindriError(.internal, "\(name): the encryption header was complete, then not")
             }
-            decryptor = opened
+            return opened
         } catch let error as AgeError {
-            throw Self.error(error, name: source.name)
+            throw Self.error(error, name: name)
         }
-        return DecryptingByteSource(inner: source, decryptor: decryptor, afterPrefix: Array(prefix[decryptor.prefixSize...]))
     }
 
     /// One line in user words for an age failure.

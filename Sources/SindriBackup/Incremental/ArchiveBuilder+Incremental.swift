@@ -17,22 +17,54 @@ extension ArchiveBuilder {
             throw SindriError(.invalidArgument, "an incremental backup cannot be written to standard output: its base is found by the archive's checksum, which a stream does not record; use --output DIR")
         case .directory(let path): directory = path
         case .file(let path): directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        case .s3:
-            // Bases are read from local files (their index member, by descriptor); an S3 prefix
-            // as the place bases are found in is not built yet.
-            throw SindriError(.invalidArgument, "incremental backups to S3 are not supported yet: write the incremental to a local directory (sindri backup --incremental -o DIR/), then copy it")
+        case .s3(let argument, let remote):
+            return try await s3Base(output: argument, remote: remote, named: options.base, source: source, keys: options.keys)
         }
+        let keys = options.keys
         if let named = options.base {
-            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named) }, nil)
+            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named, keys: keys) }, nil)
         }
         let profile = config.profile
-        guard let found = try await BlockingExecutor.shared.run({ BackupLocator.newestBase(in: directory, source: source, profile: profile) }) else {
-            return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(directory): making a full backup")
+        let (newest, locked) = try await BlockingExecutor.shared.run {
+            BackupLocator.newestBase(in: directory, source: source, profile: profile, keys: keys)
+        }
+        // An encrypted archive newer than the base found may be the true base: making the
+        // incremental against an older one (or a full backup) without a word would surprise.
+        if let first = locked.first(where: \.needsKey) {
+            let option = first.needsPassphrase ? "the passphrase (--passphrase-file FILE or SINDRI_PASSPHRASE_FILE)" : "--identity FILE (or SINDRI_IDENTITY_FILE)"
+            throw SindriError(.invalidArgument, "\(first.path) is encrypted and may be the newest base: give \(option) so --incremental can read its index, or name the base with --base ARCHIVE", path: first.path)
+        }
+        let unopened = locked.isEmpty ? "" : " (\(locked.count) newer encrypted archive(s) there cannot be opened with the keys given)"
+        guard let found = newest else {
+            return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(directory)\(unopened): making a full backup")
         }
         do {
-            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(found.path) }, nil)
+            let base = try await BlockingExecutor.shared.run { try BaseArchiveReader.read(found.path, keys: keys) }
+            return (base, locked.isEmpty ? nil : "the base is \(found.path)\(unopened)")
         } catch let error as SindriError {
             return (nil, "the newest backup \(found.path) cannot be a base (\(error.message)): making a full backup")
+        }
+    }
+
+    /// The base of an incremental written to S3: `--base` (an `s3://` object or a local file),
+    /// else the newest backup of the same source and profile under the output's prefix, whose
+    /// index is read with ranged GETs (see `S3BaseArchiveReader`).
+    private func s3Base(
+        output: String, remote: RemoteAccess, named: String?, source: SourceInfo, keys: ArchiveDecryptionKeys
+    ) async throws -> (BaseArchive?, String?) {
+        let profile = config.profile
+        return try await BlockingExecutor.shared.run {
+            let finder = BaseFinder(access: remote, keys: keys)
+            if let named { return (try finder.read(named), nil) }
+            let prefix = BaseFinder.container(of: output)
+            guard let found = try finder.newestBase(under: prefix, source: source, profile: profile) else {
+                return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(prefix): making a full backup")
+            }
+            do {
+                return (try finder.read(found), nil)
+            } catch let error as SindriError {
+                return (nil, "the newest backup \(found) cannot be a base (\(error.message)): making a full backup")
+            }
         }
     }
 

@@ -15,6 +15,8 @@ public struct BaseArchive: Sendable {
     /// headers and checksum list (no ctime, inode or device; mtimes in whole seconds).
     public var hasIndex: Bool
     public var entries: [BackupIndexEntry]
+    /// Whether it is an age file (its index was read through its encryption).
+    public var isEncrypted = false
 
     /// What the manifest of the next incremental records about this base.
     public var reference: BackupBase {
@@ -35,13 +37,32 @@ enum BaseArchiveReader {
 
     /// The manifest of `path`, and the offset where its first gzip member ends; nil when the
     /// file is not one of our archives (no manifest first).
-    static func head(_ path: String) throws -> (manifest: BackupManifest, end: Int)? {
-        let fd = try open(path)
-        defer { close(fd) }
-        return try head(fd)
+    static func head(_ path: String, keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) throws -> (manifest: BackupManifest, end: Int)? {
+        try head(try ArchiveFileReader(path: path, keys: keys))
     }
 
-    static func head(_ fd: Int32) throws -> (manifest: BackupManifest, end: Int)? {
+    static func head(_ file: ArchiveFileReader) throws -> (manifest: BackupManifest, end: Int)? {
+        try head(chunks(file, from: 0))
+    }
+
+    /// Reads an archive's bytes in order into the buffer given (up to its size); returns how
+    /// many, 0 at the end. The one interface a base is parsed through, so a local file (`pread`,
+    /// decrypted when it is an age file) and an S3 object (ranged GETs) are read by the same code.
+    typealias Chunks = (inout [UInt8]) throws -> Int
+
+    /// The (plaintext) bytes of `file` from `start` on.
+    static func chunks(_ file: ArchiveFileReader, from start: Int) -> Chunks {
+        var position = start
+        return { buffer in
+            let count = try buffer.withUnsafeMutableBytes { try file.readFully(into: $0, at: Int64(position)) }
+            position += count
+            return count
+        }
+    }
+
+    /// The manifest at the start of the bytes `next` gives, and where its gzip member ends.
+    /// `end` is a plaintext offset: for an encrypted archive, one in its `.tar.gz`.
+    static func head(_ next: Chunks) throws -> (manifest: BackupManifest, end: Int)? {
         var tar = TarReader()
         var bytes: [UInt8] = []
         var first = true
@@ -55,7 +76,7 @@ enum BaseArchiveReader {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         do {
             while offset < 4 << 20 {
-                let count = try chunk.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: Int64(offset)) }
+                let count = try next(&chunk)
                 if count == 0 { return nil }
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
@@ -87,9 +108,9 @@ enum BaseArchiveReader {
     ///
     /// - Throws: `SindriError` naming the archive when it cannot be opened, is not one of our
     ///   archives, is damaged where it was read, or carries no per-file checksums.
-    static func read(_ path: String) throws -> BaseArchive {
-        let fd = try open(path)
-        defer { close(fd) }
+    /// An encrypted archive is read through its encryption with `keys` (it needs them).
+    static func read(_ path: String, keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) throws -> BaseArchive {
+        let fd = try ArchiveFileReader(path: path, keys: keys)
         guard let (manifest, manifestEnd) = try head(fd) else {
             throw SindriError(.archiveCorrupt, "\(path) is not a sindri archive (no manifest first)", path: path)
         }
@@ -97,33 +118,20 @@ enum BaseArchiveReader {
             throw SindriError(.archiveUnsupported, "\(path) has no archive checksum in its manifest (it was written to standard output), so it cannot be a base", path: path)
         }
         if let trailer = try trailerOffset(fd, from: manifestEnd), let entries = try readTrailerIndex(fd, from: trailer, path: path) {
-            return BaseArchive(path: path, manifest: manifest, hasIndex: true, entries: entries)
+            return BaseArchive(path: path, manifest: manifest, hasIndex: true, entries: entries, isEncrypted: fd.isEncrypted)
         }
-        return BaseArchive(path: path, manifest: manifest, hasIndex: false, entries: try readWhole(fd, manifest: manifest, path: path))
-    }
-
-    static func open(_ path: String) throws -> Int32 {
-        do {
-            let fd = try Syscalls.openAt(AT_FDCWD, path, O_RDONLY)
-            let info = try Syscalls.fileStatus(fd)
-            if let refusal = SindriError.archiveNotAFile(path, mode: info.st_mode) {
-                close(fd)
-                throw refusal
-            }
-            return fd
-        } catch let failure as Syscalls.Failure {
-            throw SindriError.archiveCannotOpen(path, errno: failure.errno, operation: failure.operation)
-        }
+        return BaseArchive(
+            path: path, manifest: manifest, hasIndex: false, entries: try readWhole(fd, manifest: manifest, path: path), isEncrypted: fd.isEncrypted)
     }
 
     /// The offset of the first trailer block, hopping over data blocks; nil when the archive's
     /// members are not self-describing blocks.
-    static func trailerOffset(_ fd: Int32, from start: Int) throws -> Int? {
+    static func trailerOffset(_ fd: ArchiveFileReader, from start: Int) throws -> Int? {
         var offset = start
         var header = [UInt8](repeating: 0, count: BlockMemberHeader.size)
         while true {
             try Interruption.checkpoint()
-            let count = try header.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: Int64(offset)) }
+            let count = try header.withUnsafeMutableBytes { try fd.readFully(into: $0, at: Int64(offset)) }
             guard count == header.count, let parsed = header.withUnsafeBytes({ BlockMemberHeader.parse($0) }) else { return nil }
             if parsed.kind == .trailer { return offset }
             guard parsed.compressedLength > 0 else { return nil }
@@ -132,21 +140,24 @@ enum BaseArchiveReader {
     }
 
     /// The index in the trailer starting at `offset`; nil when the trailer has none.
-    static func readTrailerIndex(_ fd: Int32, from offset: Int, path: String) throws -> [BackupIndexEntry]? {
+    static func readTrailerIndex(_ file: ArchiveFileReader, from offset: Int, path: String) throws -> [BackupIndexEntry]? {
+        try readTrailerIndex(chunks(file, from: offset), path: path)
+    }
+
+    /// The index in the trailer whose bytes `next` gives (from its first block on).
+    static func readTrailerIndex(_ next: Chunks, path: String) throws -> [BackupIndexEntry]? {
         var entries: [BackupIndexEntry] = []
         var index = BackupIndexDecoder()
         var inIndex = false
         var sawIndex = false
         var tar = TarReader()
         let decoder = try GzipStreamDecoder()
-        var position = offset
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         do {
             readLoop: while true {
                 try Interruption.checkpoint()
-                let count = try chunk.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: Int64(position)) }
+                let count = try next(&chunk)
                 if count == 0 { break }
-                position += count
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
                         try tar.consume(output) { event in
@@ -181,7 +192,12 @@ enum BaseArchiveReader {
 
     /// The tree of an archive without an index: its tar headers, with each file's SHA-256 from
     /// its checksum list.
-    static func readWhole(_ fd: Int32, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
+    static func readWhole(_ file: ArchiveFileReader, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
+        try readWhole(chunks(file, from: 0), manifest: manifest, path: path)
+    }
+
+    /// As `readWhole(_:manifest:path:)`, for the whole archive's bytes as `next` gives them.
+    static func readWhole(_ next: Chunks, manifest: BackupManifest, path: String) throws -> [BackupIndexEntry] {
         var entries: [BackupIndexEntry] = []
         var checksumBytes: [UInt8] = []
         var inChecksums = false
@@ -189,14 +205,12 @@ enum BaseArchiveReader {
         var first = true
         var tar = TarReader()
         let decoder = try GzipStreamDecoder()
-        var position = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
                 try Interruption.checkpoint()
-                let count = try chunk.withUnsafeMutableBytes { try Syscalls.readFully(fd, into: $0, at: Int64(position)) }
+                let count = try next(&chunk)
                 if count == 0 { break }
-                position += count
                 try chunk.withUnsafeBytes { raw in
                     try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { output in
                         try tar.consume(output) { event in

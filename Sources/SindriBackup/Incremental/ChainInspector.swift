@@ -17,17 +17,22 @@ public enum ChainInspector {
     /// The links of the chain ending at `path`, oldest first.
     ///
     /// - Throws: `SindriError` naming a base that cannot be found or read.
-    public static func describe(_ path: String, sources: ChainSources = ChainSources()) throws -> [ChainLinkDescription] {
-        var newestFirst: [BaseArchive] = [try BaseArchiveReader.read(path)]
-        let directories = sources.directories + [URL(fileURLWithPath: path).deletingLastPathComponent().path]
+    /// `access` reaches the links kept on S3; encrypted links are read with `keys`.
+    public static func describe(
+        _ path: String, sources: ChainSources = ChainSources(), access: RemoteAccess = RemoteAccess(),
+        keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()
+    ) throws -> [ChainLinkDescription] {
+        let finder = BaseFinder(access: access, keys: keys)
+        var newestFirst: [BaseArchive] = [try finder.read(path)]
+        let directories = sources.directories + [BaseFinder.container(of: path)]
         var seen: Set<String> = [newestFirst[0].manifest.checksum.value]
         while let base = newestFirst.last!.manifest.base {
             try Interruption.checkpoint()
             guard seen.insert(base.checksum).inserted, newestFirst.count < ChainScanner.maximumLength else { break }
-            guard let found = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+            guard let found = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories, preferredName: base.fileName) else {
                 throw SindriError(.verificationFailed, "\(newestFirst.last!.path) needs its base \(base.fileName) (created \(base.createdAt)), which was not found; name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
             }
-            newestFirst.append(try BaseArchiveReader.read(found))
+            newestFirst.append(try finder.read(found))
         }
         let links = Array(newestFirst.reversed())
         var previous: [BackupIndexEntry]?

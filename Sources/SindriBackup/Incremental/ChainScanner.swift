@@ -8,8 +8,9 @@ import Glibc
 /// Stage 1 for an incremental archive: finds every base of its chain, checks each archive
 /// completely (the same scan as any restore, staging contents into the one staging area), and
 /// turns the chain into one validated archive: the tree of the newest index, each file taken
-/// from the newest archive that holds it. Planner, snapshot, journal and applier then run once,
-/// on that one archive, as for a full backup.
+/// from the newest archive that holds it. A base stages only the files the newest index takes
+/// from it; its other files are checked like every member but never written. Planner,
+/// snapshot, journal and applier then run once, on that one archive, as for a full backup.
 ///
 /// Blocking: runs on the restore's thread (`BlockingExecutor`).
 struct ChainScanner {
@@ -41,22 +42,33 @@ struct ChainScanner {
     func scanLinks(newest: ScannedArchive) async throws -> [Link] {
         var links = [Link(name: newestName, scanned: newest)]
         var seen: Set<String> = [newest.manifest.checksum.value]
+        // What each base must stage: the files the newest index takes from it, by its checksum.
+        var taken: [String: Set<[UInt8]>] = [:]
+        for entry in newest.index ?? [] where entry.kind == .file {
+            if let archive = entry.archive { taken[archive, default: []].insert(entry.path) }
+        }
         var directories = sources.directories
-        if newestName != "-" { directories.append(URL(fileURLWithPath: newestName).deletingLastPathComponent().path) }
+        if newestName != "-" { directories.append(BaseFinder.container(of: newestName)) }
+        // Bases are looked up in local directories and S3 prefixes alike.
+        let finder = BaseFinder(access: access.remote, keys: access.decryption)
         while let base = links.last!.scanned.manifest.base {
             try Interruption.checkpoint()
             let child = links.last!.name
             guard links.count < Self.maximumLength, seen.insert(base.checksum).inserted else {
                 throw SindriError(.verificationFailed, "\(child): the chain of bases loops back on itself at \(base.fileName)", path: child)
             }
-            guard let path = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
-                let places = directories.isEmpty ? "" : " in \(directories.joined(separator: ", "))"
-                throw SindriError(.verificationFailed, "\(child) needs its base \(base.fileName) (created \(base.createdAt), checksum \(base.checksum.prefix(12))...), which was not found\(places); name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
+            guard let path = try finder.find(checksum: base.checksum, candidates: sources.archives, places: directories, preferredName: base.fileName) else {
+                throw Self.missing(base, child: child, directories: directories)
             }
             let source = try ArchiveSources.open(path, access: access)
             let name = source.name
             let scanner = ArchiveScanner(staging: staging, availableBytes: availableBytes, force: force)
             scanner.stagingSuffix = "-c\(links.count)"
+            if staging != nil {
+                // A restore: the base's index and the files newer links replaced are checked, not used.
+                scanner.stagedPaths = taken[base.checksum] ?? []
+                scanner.decodesIndex = false
+            }
             scanner.progress = progress
             let scanned = try await scanner.scan(source)
             // Found by its manifest's checksum, which the scan just checked against its data.
@@ -66,6 +78,32 @@ struct ChainScanner {
             links.append(Link(name: name, scanned: scanned))
         }
         return links
+    }
+
+    /// Follows the chain of a local incremental through its bases' manifests (the first gzip
+    /// member of each) before anything is written: a missing link is refused before the home is
+    /// locked or a single file staged. Damage inside a base is found by the scan, which removes
+    /// what it staged. Anything but a local sindri archive is left to the scan.
+    static func requireBases(of path: String, sources: ChainSources) throws {
+        guard path != "-", var manifest = (try? BaseArchiveReader.head(path))?.manifest else { return }
+        let directories = sources.directories + [URL(fileURLWithPath: path).deletingLastPathComponent().path]
+        var child = path
+        var seen: Set<String> = [manifest.checksum.value]
+        while let base = manifest.base, seen.insert(base.checksum).inserted, seen.count <= maximumLength {
+            try Interruption.checkpoint()
+            guard let found = BackupLocator.find(checksum: base.checksum, candidates: sources.archives, directories: directories) else {
+                throw missing(base, child: child, directories: directories)
+            }
+            guard let next = (try? BaseArchiveReader.head(found))?.manifest else { return }
+            manifest = next
+            child = found
+        }
+    }
+
+    /// The refusal of a chain whose link `base` (named by `child`) is not found.
+    static func missing(_ base: BackupBase, child: String, directories: [String]) -> SindriError {
+        let places = directories.isEmpty ? "" : " in \(directories.joined(separator: ", "))"
+        return SindriError(.verificationFailed, "\(child) needs its base \(base.fileName) (created \(base.createdAt), checksum \(base.checksum.prefix(12))...), which was not found\(places); name it with --base ARCHIVE or its directory with --base-dir DIR", path: base.fileName)
     }
 
     /// The chain as one archive: the newest index's tree, in its order.

@@ -11,6 +11,10 @@ struct IndexMemberCollector {
     private var hasher = SHA256()
     private var digest: [UInt8]?
     private var started = false
+    /// False: the index is only hashed (its line in the checksum list still checked), not
+    /// decoded. A chain restore takes the tree from the newest index alone, so decoding each
+    /// base's index (tens of thousands of lines each) would be work thrown away.
+    var decodes = true
 
     static let path = Array(INDEX_FILENAME.utf8)
 
@@ -25,6 +29,7 @@ struct IndexMemberCollector {
 
     mutating func consume(_ slice: UnsafeRawBufferPointer, archive: String) throws {
         hasher.update(bufferPointer: slice)
+        guard decodes else { return }
         do {
             try decoder.consume(slice) { collected.append($0) }
         } catch let error as BackupIndexError {
@@ -34,12 +39,12 @@ struct IndexMemberCollector {
 
     mutating func finish(archive: String) throws {
         do {
-            try decoder.finish()
+            if decodes { try decoder.finish() }
         } catch let error as BackupIndexError {
             throw SindriError(.archiveCorrupt, "\(archive): \(error)", path: archive)
         }
         digest = Array(hasher.finalize())
-        entries = collected
+        entries = decodes ? collected : nil
         collected = []
     }
 

@@ -11,10 +11,13 @@ import Glibc
 public struct IncrementalOptions: Sendable {
     public var base: String?
     public var rehash: Bool
+    /// Keys to read an encrypted base's index with.
+    public var keys: ArchiveDecryptionKeys
 
-    public init(base: String? = nil, rehash: Bool = false) {
+    public init(base: String? = nil, rehash: Bool = false, keys: ArchiveDecryptionKeys = ArchiveDecryptionKeys()) {
         self.base = base
         self.rehash = rehash
+        self.keys = keys
     }
 }
 

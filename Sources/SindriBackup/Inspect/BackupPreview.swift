@@ -11,6 +11,8 @@ public struct BackupPreview: Sendable {
     public var walk: WalkResult
     /// The archive path the real run would write (nil for standard output).
     public var archivePath: String?
+    /// With `--incremental`: the base and what the incremental would hold.
+    public var incremental: IncrementalPreview? = nil
 }
 
 extension ArchiveBuilder {
@@ -35,6 +37,10 @@ extension ArchiveBuilder {
         let excluded = Self.outputIdentities(finalPath: finalPath)
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
         let walk = try await walker.walk()
-        return BackupPreview(walk: walk, archivePath: finalPath)
+        let incremental = try await incrementalPreview(walk: walk, output: output, source: source, homeDescriptor: homeDescriptor)
+        // An incremental's automatic name says so, as the real run's does.
+        var path = finalPath
+        if incremental?.base != nil, case .directory = output { path = path.map(Self.incrementalName) }
+        return BackupPreview(walk: walk, archivePath: path, incremental: incremental)
     }
 }

@@ -83,6 +83,15 @@ final class ArchiveScanner {
     private var index = IndexMemberCollector()
     /// Appended to staging names, so that the archives of a chain stage into one area.
     var stagingSuffix = ""
+    /// When set (a base of a chain), only these regular files are staged: the others are still
+    /// hashed and checked against the checksum list, but the newest index takes their content
+    /// from a newer archive (or they were deleted), so writing them would only be undone.
+    var stagedPaths: Set<[UInt8]>?
+    /// False: the index member is hashed and checked, not decoded (see `IndexMemberCollector`).
+    var decodesIndex: Bool {
+        get { index.decodes }
+        set { index.decodes = newValue }
+    }
 
     /// Called once per inflated gzip member (after the manifest) with the file content read so far.
     var progress: (@Sendable (RestoreProgress) -> Void)?
@@ -270,7 +279,9 @@ final class ArchiveScanner {
             }
             if ShellConfigMerger.mergedNames.contains(path), entry.size <= 1 << 20 { scanned.inlineContent = [] }
             currentLane = lanes.leastBusyLane()
-            if staging != nil { scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) + stagingSuffix }
+            if staging != nil, stagedPaths?.contains(path) ?? true {
+                scanned.stagingName = StagingArea.laneFileName(lane: currentLane, member: members.count) + stagingSuffix
+            }
             lanes.assign(entry.size, to: currentLane)
             appendLaneWork(.begin(member: members.count, stagingName: scanned.stagingName, attributes: .init(
                 path: path, mode: scanned.mode, uid: entry.uid, gid: entry.gid, size: entry.size, modificationTime: entry.modificationTime)), bytes: 0)

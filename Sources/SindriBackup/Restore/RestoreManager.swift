@@ -114,6 +114,8 @@ public struct RestoreManager: Sendable {
         let selection = try RestorePathSelection(options.only)
         let source = try ArchiveSources.open(archive, access: options.access)
         let name = source.name
+        // A chain with a missing link is refused before the home is locked or anything staged.
+        try ChainScanner.requireBases(of: archive, sources: options.chain)
 
         // Stage 0: one restore at a time per home; an unfinished earlier one is undone first.
         var lock: HomeLock?
@@ -232,7 +234,10 @@ public struct RestoreManager: Sendable {
             announce(.applying)
             // One batch of the plan per hop; each batch checks for a stop request before its
             // intents reach the journal.
-            for batch in batches { restored += try await applier.apply(batch) }
+            for batch in batches {
+                restored += try await applier.apply(batch)
+                TestPause.reach("applying")
+            }
             try await applier.finish()
             phases.mark("apply")
             // The last moment a signal undoes the restore; from the commit on, it stands.

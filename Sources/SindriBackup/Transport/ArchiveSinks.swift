@@ -22,11 +22,16 @@ public enum ArchiveSinks {
         encryption: ArchiveEncryption? = nil
     ) async throws -> any ArchiveSink {
         if case .s3(let argument, let remote) = output {
+            #if ObjectStorage
             var name = ArchiveBuilder.automaticName(instanceName: instanceName, date: date)
             if incremental { name = ArchiveBuilder.incrementalName(name) }
             if encryption != nil { name += ".age" }
             let sink = try await S3MultipartSink.open(argument, remote: remote, automaticName: name)
             return try encrypting(sink, encryption)
+            #else
+            _ = (argument, remote)
+            throw SindriError(.invalidArgument, "this build of sindri has no S3 support (built without the ObjectStorage trait)")
+            #endif
         }
         var finalPath = try ArchiveBuilder.resolve(output, instanceName: instanceName, date: date)
         if incremental, case .directory = output { finalPath = finalPath.map(ArchiveBuilder.incrementalName) }

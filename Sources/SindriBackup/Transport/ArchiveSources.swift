@@ -26,9 +26,11 @@ public enum ArchiveSources {
     ///
     /// - Throws: `SindriError` `.invalidArgument` when it cannot be opened or is no file.
     public static func open(_ argument: String, access: ArchiveAccess = ArchiveAccess()) throws -> any ArchiveByteSource {
+        #if ObjectStorage
         if let remote = try RemoteByteSource.open(argument, access: access.remote) {
             return try EncryptedArchives.open(remote, keys: access.decryption)
         }
+        #endif
         return try EncryptedArchives.open(try FileByteSource(path: argument), keys: access.decryption)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+#if ObjectStorage
 import SindriRemote
+#endif
 import SindriSystem
 
 /// The command-line settings of S3 and HTTPS locations, on top of the AWS environment
@@ -23,6 +25,7 @@ public struct RemoteAccess: Sendable, Equatable {
 
     var variables: [String: String] { environment ?? ProcessInfo.processInfo.environment }
 
+    #if ObjectStorage
     /// An S3 client configured from these settings and the environment.
     ///
     /// - Throws: `SindriError` `.invalidArgument` for a bad endpoint or missing credentials.
@@ -50,4 +53,5 @@ public struct RemoteAccess: Sendable, Equatable {
             throw SindriError(.invalidArgument, error.message)
         }
     }
+    #endif
 }

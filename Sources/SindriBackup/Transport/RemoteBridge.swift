@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Dispatch
 import Foundation
 import SindriRemote
@@ -11,15 +13,30 @@ import SindriSystem
 /// a plain `Task {}` inherits the blocking executor as its preference) while the I/O thread
 /// waits, which is what that thread is for.
 enum RemoteBridge {
-    static func wait<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+    ///
+    /// With `stoppable`, a stop request (SIGINT/SIGTERM, cancellation) cancels the call and
+    /// the wait ends as soon as the call does: a part upload or a range stalled on the network
+    /// would otherwise hold the signal back for the read timeout times every retry. Calls that
+    /// must run to the end (an abort, a completion past which the object exists) leave it off.
+    static func wait<T: Sendable>(stoppable: Bool = false, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
         BlockingWaits.assertAllowed("a remote call")
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        let task = Task.detached {
             do { box.set(.success(try await operation())) } catch { box.set(.failure(error)) }
             done.signal()
         }
-        done.wait()
+        if stoppable {
+            while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                if Interruption.isRequested {
+                    task.cancel()
+                    done.wait()
+                    break
+                }
+            }
+        } else {
+            done.wait()
+        }
         return try box.get()
     }
 
@@ -54,3 +71,4 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
         return try result!.get()
     }
 }
+#endif

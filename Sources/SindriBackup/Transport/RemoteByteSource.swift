@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Crypto
 import Foundation
 import SindriRemote
@@ -119,7 +121,8 @@ final class RemoteByteSource: ArchiveByteSource, @unchecked Sendable {
 
     private static func wrap<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
         do {
-            return try RemoteBridge.wait(operation)
+            // Reads change nothing: a stop request may cut them short.
+            return try RemoteBridge.wait(stoppable: true, operation)
         } catch {
             throw RemoteBridge.engineError(error)
         }
@@ -213,3 +216,4 @@ final class RemoteByteSource: ArchiveByteSource, @unchecked Sendable {
         buffer = try Self.wrap { try await stream.next() } ?? []
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Crypto
 import Foundation
 import SindriRemote
@@ -13,11 +15,14 @@ import SindriSystem
 ///   end; then the final manifest is written over them and they go up as part 1. Every other
 ///   part is uploaded as soon as it is full, while compression goes on. (Re-uploading part 1
 ///   would work too, but would send those bytes twice.)
-/// - **Bounded memory.** At most `maxInFlight` parts are uploading at once; a full part waits
-///   for a free slot, which holds back the writer and so the compressors. Memory is about
-///   `firstPartSize + (maxInFlight + 1) * partSize` (under 256 MiB as sized by `sizing`).
-/// - **Part size fits the 10,000-part limit.** `expectSize` (the walk's figures, an upper
-///   bound of the compressed size) picks the part size so the archive fits in 9,000 parts.
+/// - **Bounded memory for every size S3 accepts.** `S3PartPlan` sizes the parts from the walk's
+///   upper bound (`expectSize`) so that the archive fits in 9,000 parts (10,000 is S3's limit; the
+///   rest is headroom), and decides where parts wait: in memory for archives up to about
+///   300 GiB, past that in an unlinked temporary file (`UploadSpool`), because parts big enough
+///   for 5 TiB cannot be held six at a time in 256 MiB. At most `maxInFlight` parts upload at
+///   once; a full part waits for a free slot, which holds back the writer and so the
+///   compressors. Request bodies are streamed in 1 MiB chunks, never copied whole. The sink's
+///   buffers stay under `S3PartPlan.memoryBytes` (at most 224 MiB), whatever the size.
 /// - **Nothing at the key until the end.** Only `CompleteMultipartUpload` makes the object
 ///   appear, atomically; an object already at the key stays whole until then. Any failure,
 ///   cancellation or signal aborts the upload (`abort()`), so no parts are left behind; a
@@ -30,7 +35,8 @@ import SindriSystem
 ///
 /// `@unchecked Sendable`: the sink's state is only touched by the engine's I/O thread, one call
 /// at a time (the `ArchiveSink` contract); the part uploads run in detached tasks that share
-/// nothing with it but their own copy of the part, and hand back their ETag through the task's
+/// nothing with it but their part (their own copy, or their slot of the spool, which is not
+/// written again before the upload is collected), and hand back their ETag through the task's
 /// value.
 final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
     let client: S3Client
@@ -45,11 +51,20 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
     var identity: FileIdentity? { nil }
 
     private let firstPartSize: Int
-    private var partSize: Int
-    private var maxInFlight: Int
+    private(set) var plan: S3PartPlan
+    /// Spool parts whatever their size (`SINDRI_S3_SPOOL_PARTS=1`): how the tests reach the
+    /// spooled path without a 300 GiB archive.
+    private let forceSpool: Bool
     private var firstPart: [UInt8] = []
+    /// The part being filled, in memory (when the plan does not spool).
     private var current: [UInt8] = []
+    /// The spool and how much of the part being filled is in its slot (when the plan spools).
+    private var spool: UploadSpool?
+    private var spooledBytes = 0
+    private var spoolHasher = SHA256()
     private var nextPartNumber = 2
+    /// A plan chosen by `expectSize` while a part was filling, adopted when it is cut.
+    private var pendingPlan: S3PartPlan?
     private var uploadId: String?
     private var inFlight: [Task<(Int, String), Error>] = []
     private var etags: [(number: Int, etag: String)] = []
@@ -57,13 +72,24 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
     private var finished = false
     private var completed = false
 
-    /// Part size and parallelism for an archive of at most `expectedBytes`.
-    static func sizing(expectedBytes: UInt64) -> (partSize: Int, maxInFlight: Int) {
-        let mib = 1 << 20
-        let needed = Int((expectedBytes / 9_000) + 1)
-        let partSize = max(16 * mib, (needed + mib - 1) / mib * mib)
-        let budget = 224 * mib - 8 * mib - 2 * partSize
-        return (partSize, max(1, min(6, budget / partSize)))
+    /// A part handed to its upload task: its bytes, or where they are in the spool.
+    enum PartBody: Sendable {
+        case memory([UInt8])
+        case spooled(UploadSpool, slot: Int, length: Int, sha256: String)
+
+        /// The request body, streamed in chunks and read anew on each try.
+        var replayable: ReplayableBody {
+            switch self {
+            case .memory(let bytes):
+                return ReplayableBody(length: bytes.count, sha256Hex: FileDigest.hex(SHA256.hash(data: bytes)), chunkSize: S3PartPlan.chunkSize) { offset, count in
+                    Array(bytes[offset..<offset + count])
+                }
+            case .spooled(let spool, let slot, let length, let sha256):
+                return ReplayableBody(length: length, sha256Hex: sha256, chunkSize: S3PartPlan.chunkSize) { offset, count in
+                    try await spool.read(slot: slot, at: offset, count: count)
+                }
+            }
+        }
     }
 
     /// Opens the upload's destination: `s3://BUCKET/KEY` names the object (replaced when the
@@ -76,19 +102,20 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
             let given = try S3Location.parse(argument)
             let prefix = given.isPrefix ? given.key : String(given.key[..<(given.key.lastIndex(of: "/").map { given.key.index(after: $0) } ?? given.key.startIndex)])
             let explicitKey = given.isPrefix ? nil : given.key
+            let forceSpool = remote.variables["SINDRI_S3_SPOOL_PARTS"] == "1"
             let quiet = remote.variables["SINDRI_REMOTE_ORPHAN_SECONDS"].flatMap { TimeInterval($0) } ?? S3UploadJanitor.quietSeconds
             let notes = try await S3UploadJanitor.abortStale(
                 client: client, bucket: given.bucket, prefix: prefix, quietSeconds: quiet
             ) { key in key == explicitKey || S3UploadJanitor.isAutomaticName(key, prefix: prefix) }
             guard given.isPrefix else {
-                return S3MultipartSink(client: client, object: given, automaticName: false, notes: notes)
+                return S3MultipartSink(client: client, object: given, automaticName: false, notes: notes, forceSpool: forceSpool)
             }
             let stem = name.hasSuffix(".tar.gz") ? String(name.dropLast(7)) : name
             for attempt in 1...1000 {
                 let candidate = given.with(key: prefix + (attempt == 1 ? name : "\(stem)-\(attempt).tar.gz"))
                 if try await client.headObject(candidate) != nil { continue }
                 if try await client.headObject(candidate.with(key: candidate.key + ".sha256")) != nil { continue }
-                return S3MultipartSink(client: client, object: candidate, automaticName: true, notes: notes)
+                return S3MultipartSink(client: client, object: candidate, automaticName: true, notes: notes, forceSpool: forceSpool)
             }
             throw RemoteError(.conflict, "no free archive name under \(given) for \(name)")
         } catch {
@@ -96,13 +123,17 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         }
     }
 
-    init(client: S3Client, object: S3Location, automaticName: Bool, notes: [String] = [], firstPartSize: Int = 8 << 20) {
+    init(client: S3Client, object: S3Location, automaticName: Bool, notes: [String] = [], firstPartSize: Int = S3PartPlan.firstPartSize,
+         forceSpool: Bool = false) {
+        self.forceSpool = forceSpool
         self.client = client
         self.object = object
         self.notes = notes
         self.automaticName = automaticName
-        self.firstPartSize = firstPartSize
-        (partSize, maxInFlight) = Self.sizing(expectedBytes: 0)
+        self.firstPartSize = Self.testPartSize ?? firstPartSize
+        plan = S3PartPlan(expectedBytes: 0)
+        plan.spooled = plan.spooled || forceSpool
+        if let size = Self.testPartSize { plan.partSize = size }
         firstPart.reserveCapacity(firstPartSize)
     }
 
@@ -110,16 +141,50 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         if !completed { abort() }
     }
 
-    /// Sizes the parts for an archive of at most `bytes`. Called once the walk has counted, which
-    /// for a backup streaming from its walk is after parts went out at the default size: the
-    /// rest is sized so that it fits the part numbers left (never smaller than now).
+    /// Plans the parts for an archive of at most `bytes`. Called once the walk has counted, which
+    /// for a backup streaming from its walk may be after parts went out at the first plan's size:
+    /// the rest is then planned to fit the part numbers left. A new plan takes effect at the next
+    /// part boundary (`adoptPendingPlan`), never in the middle of a part, and parts never shrink.
     func expectSize(_ bytes: UInt64) {
-        let remaining = bytes > bytesWritten ? bytes - bytesWritten : 0
-        let partsLeft = UInt64(max(1, 9_000 - (nextPartNumber - 2)))
-        let (scaled, overflow) = (remaining / partsLeft).multipliedReportingOverflow(by: 9_000)
-        let sized = Self.sizing(expectedBytes: overflow ? UInt64.max / 2 : scaled)
-        if sized.partSize >= partSize { (partSize, maxInFlight) = sized }
+        let first = UInt64(S3PartPlan.firstPartSize)
+        let cut = bytesWritten - UInt64(firstPart.count) - UInt64(filling)
+        let afterFirst = bytes > first ? bytes - first : 0
+        let rest = afterFirst > cut ? afterFirst - cut : 0
+        let partsLeft = UInt64(max(1, S3PartPlan.plannedParts - 1 - (nextPartNumber - 2)))
+        // The plan for a whole archive whose parts after the first are as large as the rest
+        // needs in the parts left.
+        let (scaled, overflow) = (rest / partsLeft).multipliedReportingOverflow(by: UInt64(S3PartPlan.plannedParts - 1))
+        var next = S3PartPlan(expectedBytes: overflow ? UInt64.max / 2 : first + scaled)
+        next.spooled = next.spooled || forceSpool
+        if let size = Self.testPartSize { next.partSize = size }
+        guard next != plan, next.partSize >= plan.partSize else { return }
+        pendingPlan = next
+        if filling == 0 { adoptPendingPlan() }
     }
+
+    /// Switches to the plan `expectSize` chose, at a part boundary. Parts still uploading keep
+    /// their own body (their copy, or a slot of the spool they hold a reference to), so a spool
+    /// of the old slot size stays alive only until they are collected; the next part starts a
+    /// spool of the new size if the plan spools; `slot(of:)` holds for it as for the first spool,
+    /// since the parts in flight before the switch have no slot in it.
+    private func adoptPendingPlan() {
+        guard let next = pendingPlan, filling == 0 else { return }
+        pendingPlan = nil
+        if next.partSize != plan.partSize || next.maxInFlight != plan.maxInFlight { spool = nil }
+        plan = next
+    }
+
+    /// Test hook, compiled into debug builds only (the end-to-end tests run the debug binary):
+    /// `SINDRI_TEST_S3_PART_SIZE=BYTES` sets the size of every part, the held first one
+    /// included, so that a test archive of a few MiB spans several parts (the real sizes need
+    /// 16 MiB per part). S3 refuses parts under 5 MiB but the last; the tests keep to that.
+    static let testPartSize: Int? = {
+        #if DEBUG
+        return ProcessInfo.processInfo.environment["SINDRI_TEST_S3_PART_SIZE"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        #else
+        return nil
+        #endif
+    }()
 
     /// Appends bytes; `isData` marks the data members the manifest's checksum covers.
     func write(_ bytes: [UInt8], isData: Bool) throws {
@@ -130,13 +195,46 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
             firstPart += rest.prefix(take)
             rest = rest.dropFirst(take)
         }
-        current += rest
         bytesWritten += UInt64(bytes.count)
-        while current.count >= partSize {
-            let part = Array(current.prefix(partSize))
-            current.removeFirst(partSize)
-            try startPart(part)
+        while !rest.isEmpty {
+            if pendingPlan != nil, filling == 0 { adoptPendingPlan() }
+            let take = min(plan.partSize - filling, rest.count)
+            try append(rest.prefix(take))
+            rest = rest.dropFirst(take)
+            if filling == plan.partSize { try startPart(takeFilledPart()) }
         }
+    }
+
+    /// Bytes of the part being filled.
+    private var filling: Int { plan.spooled ? spooledBytes : current.count }
+
+    private func append(_ bytes: ArraySlice<UInt8>) throws {
+        guard plan.spooled else {
+            if current.isEmpty { current.reserveCapacity(plan.partSize) }
+            current += bytes
+            return
+        }
+        if spool == nil { spool = try UploadSpool(slotSize: plan.partSize, slots: plan.maxInFlight + 1) }
+        try spool!.write(bytes, slot: slot(of: nextPartNumber), at: spooledBytes)
+        bytes.withUnsafeBytes { spoolHasher.update(bufferPointer: $0) }
+        spooledBytes += bytes.count
+    }
+
+    /// Parts use the spool's slots in turn: part n's slot was last used by part n - slots, whose
+    /// upload is collected before part n starts filling (at most `maxInFlight` are in flight).
+    private func slot(of partNumber: Int) -> Int { (partNumber - 2) % (plan.maxInFlight + 1) }
+
+    /// The part being filled, handed over whole; the next one starts empty.
+    private func takeFilledPart() -> PartBody {
+        guard let spool else {
+            defer { current = [] }
+            return .memory(current)
+        }
+        defer {
+            spooledBytes = 0
+            spoolHasher = SHA256()
+        }
+        return .spooled(spool, slot: slot(of: nextPartNumber), length: spooledBytes, sha256: FileDigest.hex(spoolHasher.finalize()))
     }
 
     /// The hex SHA256 of the data members written so far.
@@ -152,25 +250,32 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         firstPart.replaceSubrange(Int(offset)..<Int(offset) + bytes.count, with: bytes)
     }
 
-    private func startPart(_ part: [UInt8]) throws {
+    private func startPart(_ part: PartBody) throws {
         try Interruption.checkpoint()
+        guard nextPartNumber <= S3PartPlan.maximumParts else {
+            throw SindriError(.io, "the archive outgrew the \(S3PartPlan.maximumParts) parts S3 allows (parts of \(plan.partSize >> 20) MiB were planned from the sizes the walk saw: files grew during the backup); nothing was stored at \(object)")
+        }
         if uploadId == nil {
             let client = self.client, location = self.object
-            uploadId = try RemoteBridge.wait { try await client.createMultipartUpload(location) }
+            uploadId = try RemoteBridge.wait(stoppable: true) { try await client.createMultipartUpload(location) }
         }
-        while inFlight.count >= maxInFlight { try collectOldest() }
         let number = nextPartNumber
         nextPartNumber += 1
         let client = self.client, location = self.object, id = uploadId!
+        // Filling the next part may reuse this part's spool slot only once this upload is
+        // collected: the wait above guarantees that (see `slot(of:)`).
+        while inFlight.count >= plan.maxInFlight { try collectOldest() }
         inFlight.append(Task.detached {
-            (number, try await client.uploadPart(location, uploadId: id, number: number, body: part))
+            (number, try await client.uploadPart(location, uploadId: id, number: number, body: part.replayable))
         })
     }
 
     private func collectOldest() throws {
         let task = inFlight.removeFirst()
         do {
-            etags.append(try RemoteBridge.wait { try await task.value })
+            etags.append(try RemoteBridge.wait(stoppable: true) {
+                try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            })
         } catch {
             throw RemoteBridge.engineError(error)
         }
@@ -185,7 +290,7 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         let client = self.client, location = self.object
         let sidecar = location.with(key: location.key + ".sha256")
         do {
-            if uploadId == nil, current.isEmpty {
+            if uploadId == nil, filling == 0 {
                 // Small enough for one request: PutObject is as atomic as a completed upload.
                 let body = firstPart, conditional = automaticName
                 try RemoteBridge.wait {
@@ -195,14 +300,10 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
                 completed = true
                 return FileDigest.hex(SHA256.hash(data: firstPart))
             }
-            if !current.isEmpty {
-                let last = current
-                current = []
-                try startPart(last)
-            }
+            if filling > 0 { try startPart(takeFilledPart()) }
             while !inFlight.isEmpty { try collectOldest() }
-            let id = uploadId!, first = firstPart
-            etags.append((1, try RemoteBridge.wait { try await client.uploadPart(location, uploadId: id, number: 1, body: first) }))
+            let id = uploadId!, first = PartBody.memory(firstPart).replayable
+            etags.append((1, try RemoteBridge.wait(stoppable: true) { try await client.uploadPart(location, uploadId: id, number: 1, body: first) }))
             let parts = etags, conditional = automaticName
             try RemoteBridge.wait {
                 try await client.deleteObject(sidecar)
@@ -283,3 +384,4 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         }
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// Only with the ObjectStorage package trait (see Package.swift): the S3 and HTTPS locations.
+#if ObjectStorage
 import Foundation
 import SindriRemote
 import SindriSystem
@@ -65,3 +67,4 @@ public enum S3UploadJanitor {
         return formatter.date(from: text)
     }
 }
+#endif
