@@ -25,6 +25,16 @@
 # to go quiet (under 10% of a core); the CPU the rest used during each run is recorded either way.
 # --quick: only sindri and tar | pigz -p 2 -6 (no -1/-9, tar -czf or decompression): for the 10 GiB case.
 # --home DIR measures an existing tree instead of a generated workspace (workspace and levels cases).
+# --sindri BIN measures this sindri binary instead of building one (e.g. a copy of main's, for a before
+# and after on the same trees); the generator is still built.
+# --also NAME=BIN (repeatable) times another sindri binary too, in every round right after the measured
+# one, under the same cache policy (tool "sindri NAME" in the CSV, with its own first-byte rows): a
+# before/after of two builds interleaved in one run, so both see the same machine load.
+#
+# Time to the first compressed byte: once per round, outside the timed runs (the probe polls the output
+# every 2 ms), sindri's output is watched until it holds more than the manifest member (a stored gzip
+# member, not compressed data), and pigz's until it holds more than the 10-byte gzip header. Rows
+# "first byte: TOOL" in the CSV; their wall_s is that time.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,6 +51,9 @@ keep=0
 given_home=""
 quiet_wait=60
 quick=0
+given_sindri=""
+also_names=()
+also_bins=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --case) cases+=("$2"); shift 2 ;;
@@ -55,6 +68,8 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --quiet-wait) quiet_wait="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
+    --sindri) given_sindri="$2"; shift 2 ;;
+    --also) also_names+=("${2%%=*}"); also_bins+=("${2#*=}"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "perf-compare: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -83,17 +98,25 @@ fi
 
 # Release build in a scratch path of its own, so it does not disturb a developer's debug .build.
 scratch="$here/.build-perf"
-swift build -c release --package-path "$here" --scratch-path "$scratch" --product sindri >&2
+[ -n "$given_sindri" ] || swift build -c release --package-path "$here" --scratch-path "$scratch" --product sindri >&2
 swift build -c release --package-path "$here" --scratch-path "$scratch" --product sindri-workspace >&2
 bin="$(swift build -c release --package-path "$here" --scratch-path "$scratch" --show-bin-path)"
-sindri="$bin/sindri"
+sindri="${given_sindri:-$bin/sindri}"
 generator="$bin/sindri-workspace"
 
 machine_info() {
   echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
   echo "- Toolchain: $(swift --version 2>&1 | head -1)"
   echo "- Peers: $(tar --version | head -1), $(pigz --version 2>&1 | head -1), $(gzip --version | head -1); libdeflate $(dpkg-query -W -f '${Version}' libdeflate0 2>/dev/null || echo '?')"
-  echo "- sindri: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$here" diff --quiet 2>/dev/null || echo ' + uncommitted changes'), release build"
+  if [ -n "$given_sindri" ]; then
+    echo "- sindri: the given binary $given_sindri, release build"
+  else
+    echo "- sindri: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$here" diff --quiet 2>/dev/null || echo ' + uncommitted changes'), release build"
+  fi
+  local i
+  for i in "${!also_names[@]}"; do
+    echo "- sindri ${also_names[$i]}: the given binary ${also_bins[$i]}, release build, timed in the same rounds"
+  done
   echo "- Filesystem of the work directory: $(df -hT "$work" | awk 'NR==2 {print $2 " on " $1}')"
   echo "- Scheduling: each timed command in its own session, autogroup nice -19 and nice -19 (see measure()); up to ${quiet_wait} s wait for a quiet machine before each; others_cpu_s in the CSV is what the rest of the machine used meanwhile"
   echo "- Cache policy: $cache ($([ "$cache" = warm ] && echo 'sync + drop_caches, then the input read once, before every timed command' || echo 'sync + drop_caches before every timed command'))"
@@ -156,12 +179,64 @@ measure() {
     'BEGIN { printf "  %-30s wall %7.2f s  cpu %7.2f s  rss %7.1f MiB  out %.0f\n", n, w, u + s, r / 1024, b }' >&2
 }
 
+# first_byte CASE RUN NAME FILE COMMAND: runs COMMAND (a shell string, prioritized as in measure()) and
+# records when FILE (sindri: its temporary file or the archive) first holds compressed data.
+first_byte() {
+  local case_name="$1" run="$2" name="$3" file="$4" command="$5"
+  prepare_cache
+  wait_for_quiet
+  local seconds
+  seconds=$(python3 - "$file" "$command" <<'PY'
+import glob, os, subprocess, sys, time
+target, command = sys.argv[1], sys.argv[2]
+directory, name = os.path.dirname(target), os.path.basename(target)
+start = time.monotonic()
+process = subprocess.Popen(["setsid", "-w", "bash", "-c",
+    'if [ "$(id -u)" -eq 0 ]; then echo -19 > /proc/self/autogroup; exec nice -n -19 "$@"; fi; exec "$@"',
+    "prioritized", "bash", "-c", "set -o pipefail; " + command])
+
+def threshold(head):
+    # pigz: past the 10-byte gzip header. sindri: past its first member, the manifest, one final
+    # stored deflate block (10-byte header, 5-byte block header, LEN bytes, 8-byte trailer).
+    if not name.startswith("sindri"):
+        return 10
+    if len(head) < 15 or head[:2] != b"\x1f\x8b" or head[10] != 1:
+        return None
+    return 10 + 5 + int.from_bytes(head[11:13], "little") + 8
+
+first = None
+while first is None:
+    done = process.poll() is not None
+    for path in glob.glob(os.path.join(directory, "." + name + ".sindri-tmp-*")) + [target]:
+        try:
+            with open(path, "rb") as f:
+                head = f.read(16)
+                size = os.fstat(f.fileno()).st_size
+        except OSError:
+            continue
+        limit = threshold(head)
+        if limit is not None and size > limit:
+            first = time.monotonic() - start
+            break
+    if done:
+        break
+    time.sleep(0.002)
+if process.wait() != 0:
+    sys.exit("command failed")
+print(f"{first if first is not None else time.monotonic() - start:.3f}")
+PY
+)
+  local quoted="${command//\"/\"\"}"
+  echo "$case_name,$run,first byte: $name,6,$seconds,0,0,0,0,$input_bytes,0,\"$quoted\"" >> "$csv"
+  printf "  %-30s %7.3f s\n" "first byte: $name" "$seconds" >&2
+}
+
 # sindri once, then its member list (without its own metadata members) for tar.
 select_members() {
   local probe="$work/probe.tar.gz"
   "$sindri" backup --home "$home" --profile full -o "$probe" >&2
   tar -tzf "$probe" --quoting-style=literal \
-    | grep -v -x -e '.backup-manifest.json' -e '.backup-checksums.sha256' -e '.backup-summary.json' > "$list"
+    | grep -v -x -e '.backup-manifest.json' -e '.backup-checksums.sha256' -e '.backup-summary.json' -e '.sindri/backup-index.jsonl' > "$list"
   rm -f "$probe" "$probe.sha256"
   input_bytes=$(cd "$home" && tr '\n' '\0' < "$list" | xargs -0 stat -c '%F %s' \
     | awk '$1 == "regular" { sum += $NF } END { printf "%d", sum }')
@@ -185,12 +260,28 @@ run_case() {
       rm -f "$out/sindri.tar.gz" "$out/sindri.tar.gz.sha256"
       measure "$case_name" "$run" sindri "$level" "$out/sindri.tar.gz" \
         "\"$sindri\" backup --home \"\$HOME_DIR\" --profile full --compression $level -o \"$out/sindri.tar.gz\" 2>/dev/null"
+      for i in "${!also_names[@]}"; do
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+        measure "$case_name" "$run" "sindri ${also_names[$i]}" "$level" "$out/sindri-also.tar.gz" \
+          "\"${also_bins[$i]}\" backup --home \"\$HOME_DIR\" --profile full --compression $level -o \"$out/sindri-also.tar.gz\" 2>/dev/null"
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+      done
       if [ "$case_name" = levels ]; then
         rm -f "$out/pigz.tar.gz"
         measure "$case_name" "$run" "tar|pigz -p 2" "$level" "$out/pigz.tar.gz" "$tar_list | pigz -p 2 -$level > \"$out/pigz.tar.gz\""
       fi
     done
     if [ "$case_name" != levels ]; then
+      rm -f "$out/sindri.tar.gz" "$out/sindri.tar.gz.sha256" "$out/pigz.tar.gz"
+      first_byte "$case_name" "$run" sindri "$out/sindri.tar.gz" \
+        "\"$sindri\" backup --home \"\$HOME_DIR\" --profile full --compression 6 -o \"$out/sindri.tar.gz\" 2>/dev/null"
+      for i in "${!also_names[@]}"; do
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+        first_byte "$case_name" "$run" "sindri ${also_names[$i]}" "$out/sindri-also.tar.gz" \
+          "\"${also_bins[$i]}\" backup --home \"\$HOME_DIR\" --profile full --compression 6 -o \"$out/sindri-also.tar.gz\" 2>/dev/null"
+        rm -f "$out/sindri-also.tar.gz" "$out/sindri-also.tar.gz.sha256"
+      done
+      first_byte "$case_name" "$run" "tar|pigz -p 2" "$out/pigz.tar.gz" "$tar_list | pigz -p 2 -6 > \"$out/pigz.tar.gz\""
       for level in 6 1 9; do
         [ "$quick" -eq 1 ] && [ "$level" != 6 ] && continue
         rm -f "$out/pigz.tar.gz"
@@ -216,7 +307,11 @@ import csv, statistics, sys
 path, md, case, command, machine, home = sys.argv[1:7]
 rows = list(csv.DictReader(open(path)))
 groups = {}
+first_bytes = {}
 for r in rows:
+    if r["tool"].startswith("first byte: "):
+        first_bytes.setdefault(r["tool"][len("first byte: "):], []).append(float(r["wall_s"]))
+        continue
     groups.setdefault((r["tool"], int(r["level"])), []).append(r)
 def med(rs, key):
     return statistics.median(float(r[key]) for r in rs)
@@ -256,6 +351,14 @@ else:
         cpu_ratio = "—" if decompress or tool == "sindri" else f"{s6['cpu']/s['cpu']:.3f}"
         size_ratio = "—" if decompress or tool == "sindri" or not s["out"] else f"{s6['out']/s['out']:.4f}"
         lines.append(f"| {tool} | {'' if decompress else level} | {s['wall']:.2f} | {s['cpu']:.2f} | {s['rss']:.1f} | {size} | {ratio} | {mbps(s):.0f} | {wall_ratio} | {cpu_ratio} | {size_ratio} | {s['others']:.1f} |")
+peer = stats.get(("tar|pigz -p 2", 6))
+if case != "levels" and peer:
+    builds = sorted(t for (t, l) in stats if t.startswith("sindri") and l == 6)
+    lines += ["", "Wall time ÷ tar | pigz -p 2 -6 (medians, same rounds): " +
+              ", ".join(f"{t} {stats[(t, 6)]['wall'] / peer['wall']:.3f}" for t in builds) + "."]
+if first_bytes:
+    lines += ["", "Time to the first compressed byte (level 6; median of the rounds, measured apart from the timed runs): " +
+              ", ".join(f"{tool} {statistics.median(v):.2f} s" for tool, v in sorted(first_bytes.items())) + "."]
 lines += ["", "Exact commands (`$HOME_DIR` is the input, `$LIST` sindri's member list):", ""]
 for (tool, level), s in sorted(stats.items()):
     lines.append(f"- {tool} {level}: `{s['cmd']}`")

@@ -10,11 +10,13 @@ import SindriSystem
 
 /// Creates backup archives: the library entry point behind `sindri backup`.
 ///
-/// The pipeline: the directory walk (on a dedicated thread) fixes the member list; `TarLayout`
-/// fixes each member's place in the tar stream; worker tasks build and compress 1 MiB blocks
-/// in parallel (reading and hashing the files they cover); one ordered writer appends the
-/// compressed members in order on a dedicated I/O thread. At most `3 x workers` blocks are in
-/// flight, so memory stays flat whatever the workspace holds.
+/// The pipeline (see `ArchiveBuilder+Pipeline.swift`): the `DirectoryWalker` actor yields the
+/// members in batches; the `TarWriter` actor lays each batch out in the tar stream and hands out
+/// the blocks its layout now covers; reader tasks build (read, hash) and compress 1 MiB blocks in
+/// parallel; the writer puts them back in order and appends them. The walker runs on a thread of
+/// its own, the writer on the engine's blocking-I/O thread, the readers on the I/O worker
+/// threads (their `pread`s block; hashing and deflate follow on the same thread). At most
+/// `3 x workers` blocks are in flight, so memory stays flat whatever the workspace holds.
 public struct ArchiveBuilder: Sendable {
     public let config: ArchiveConfig
 
@@ -30,7 +32,7 @@ public struct ArchiveBuilder: Sendable {
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: [])
-        return try await BlockingExecutor.shared.run { try walker.walk() }
+        return try await walker.walk()
     }
 
     /// Backs up `home` into `archive` (the library's documented signature).
@@ -56,141 +58,23 @@ public struct ArchiveBuilder: Sendable {
         }
         let archive = try await ArchiveSinks.open(
             for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
-        do {
-            let result = try await write(
-                home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
-                archive: archive, started: started, base: base, progress: progress)
-            var noted = result
-            if let baseNote { noted.notes.insert(baseNote, at: 0) }
-            return noted
-        } catch {
-            // On the I/O thread, where a sink may wait (an upload's abort is a network call that
-            // must finish before the process exits).
-            _ = try? await BlockingExecutor.shared.run { archive.abort() }
-            throw error
-        }
-    }
-
-    private func write(
-        home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
-        archive: any ArchiveSink, started: Date, base: BaseArchive?, progress: (@Sendable (BackupProgress) -> Void)?
-    ) async throws -> BackupResult {
-        let io = BlockingExecutor.shared
-        // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
+        // Never archiving the archive: not the temporary file, nor an old archive or sidecar at the path.
         var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
-        let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
-        let walk = try await BlockingExecutor.shared.run { try walker.walk() }
-        try Task.checkCancellation()
-        // What goes into the tar: everything, or (incremental) what changed since the base.
-        let rehash = config.incremental?.rehash ?? false
-        let tree = try await io.run { try TreeIndexBuilder(walk: walk, base: base, rehash: rehash, homeDescriptor: homeDescriptor) }
-        // An upper bound of the archive's size (stored blocks add a little to incompressible data),
-        // for sinks that plan ahead (the part size of an upload).
-        archive.expectSize(tree.fileBytes + tree.fileBytes / 64 + UInt64(tree.entries.count) * 1536 + (16 << 20))
-
-        // 2. The manifest member: fixed size, rewritten in place with the final figures.
-        let extensions = SourceDetector.extensions(home: home)
-        let manifestWriter = ManifestMember(
-            createdAt: started, source: source, profile: config.profile, extensions: extensions,
-            filesIncluded: tree.fileCount, totalBytes: tree.fileBytes, base: base?.reference)
-        let placeholder = try manifestWriter.encodedMember(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
-        try await io.run { try archive.write(placeholder, isData: false) }
-
-        // 3. Data members, built and compressed in parallel, written in order.
-        let layout = TarLayout(entries: tree.entries)
-        let descriptors = SharedDescriptors()
-        defer { descriptors.closeAll() }
-        let builder = BlockBuilder(layout: layout, homeDescriptor: homeDescriptor, blockSize: config.blockSize,
-                                   stamps: tree.stamps, descriptors: descriptors)
-        let pool = try CompressorPool(level: config.compressionLevel, engine: config.engine, count: config.workers)
-        var tracker = ArchiveTracker(layout: layout)
-        let blockCount = builder.blockCount
-        let window = max(2, config.workers * 3)
-        let totalFiles = tree.fileCount
-        let totalBytes = tree.fileBytes
-        let warningBase = walk.warnings.count
-        try await withThrowingTaskGroup(of: (RawBlock, [UInt8]).self) { group in
-            var launched = 0
-            func launch() {
-                let index = launched
-                launched += 1
-                group.addTask {
-                    try Task.checkCancellation()
-                    let raw = builder.build(index)
-                    let member = try raw.bytes.withUnsafeBytes { try pool.compress($0, kind: .data) }
-                    return (raw, member)
-                }
-            }
-            while launched < min(blockCount, window) { launch() }
-            var pending: [Int: (RawBlock, [UInt8])] = [:]
-            var nextToWrite = 0
-            while let finished = try await group.next() {
-                pending[finished.0.index] = finished
-                while let (raw, member) = pending.removeValue(forKey: nextToWrite) {
-                    tracker.absorb(raw)
-                    try await io.run { try archive.write(member, isData: true) }
-                    nextToWrite += 1
-                    if launched < blockCount { launch() }
-                    if let progress {
-                        progress(BackupProgress(
-                            filesDone: tracker.filesDone, filesTotal: totalFiles, bytesDone: tracker.bytesDone,
-                            bytesTotal: totalBytes, compressedBytes: archive.bytesWritten,
-                            currentPath: tracker.currentPath, warnings: warningBase + tracker.warnings.count))
-                    }
-                }
-            }
+        let tree = TreeIndexBuilder(base: base, rehash: config.incremental?.rehash ?? false, homeDescriptor: homeDescriptor)
+        let writer = TarWriter(output: archive, blockSize: config.blockSize, window: max(2, config.workers * 3), tree: tree, progress: progress)
+        do {
+            var result = try await write(
+                home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
+                excluded: excluded, writer: writer, started: started, base: base)
+            if let baseNote { result.notes.insert(baseNote, at: 0) }
+            return result
+        } catch {
+            // On the I/O thread (the writer's executor), where a sink may wait: an upload's abort
+            // is a network call that must finish before the process exits.
+            await writer.abort()
+            throw error
         }
-        try Task.checkCancellation()
-        let dataChecksum = archive.dataChecksum()
-        let warnings = walk.warnings + tracker.warnings
-
-        // 4. Trailer: per-file checksums, (for streams) the summary, end of archive.
-        let newest = walk.entries.map(\.modificationTime).max() ?? 0
-        // The index comes first: a base's index is then read without inflating the checksums.
-        let index = tree.encodedIndex(digests: tracker.digests, archive: dataChecksum)
-        var checksums = tracker.checksumMember()
-        ChecksumList.appendLine(path: Array(INDEX_FILENAME.utf8), digest: Array(SHA256.hash(data: index)), to: &checksums)
-        var trailer = ManifestMember.fileMember(path: INDEX_FILENAME, contents: index, modificationTime: newest)
-        trailer += ManifestMember.fileMember(path: CHECKSUMS_FILENAME, contents: checksums, modificationTime: newest)
-        let beforeTrailer = archive.bytesWritten
-        if !archive.canReplaceStart {
-            let statistics = manifestWriter.statistics(compressedSize: beforeTrailer, duration: Date().timeIntervalSince(started))
-            let summary = BackupSummary(dataChecksum: dataChecksum, statistics: statistics, warnings: warnings.count)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            trailer += ManifestMember.fileMember(path: SUMMARY_FILENAME, contents: Array(try encoder.encode(summary)), modificationTime: newest)
-        }
-        trailer += TarHeaderEncoder.endOfArchive()
-        var offset = 0
-        while offset < trailer.count {
-            let end = min(offset + config.blockSize, trailer.count)
-            let member = try trailer[offset..<end].withUnsafeBytes { try pool.compress($0, kind: .trailer) }
-            try await io.run { try archive.write(member, isData: false) }
-            offset = end
-        }
-
-        // 5. Final manifest in place, then make it durable and visible.
-        PointOfNoReturn.pass("the archive was complete when the signal arrived, and was kept")
-        let duration = Date().timeIntervalSince(started)
-        var manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: ManifestChecksum.pendingValue), compressedSize: 0, duration: 0)
-        var checksumPath: String?
-        if archive.canReplaceStart {
-            let size = archive.bytesWritten
-            manifest = manifestWriter.manifest(checksum: ManifestChecksum(value: dataChecksum), compressedSize: size, duration: duration)
-            let finalMember = try manifestWriter.encodedMember(manifest)
-            precondition(finalMember.count == placeholder.count, "manifest member changed size")
-            checksumPath = try await io.run { try archive.commit(replacingStartWith: finalMember) }
-        } else {
-            // A stream has nothing to rewrite, but a sink may still hold its last bytes (an
-            // encrypting sink seals its final chunk here).
-            _ = try await io.run { try archive.commit(replacingStartWith: nil) }
-        }
-        return BackupResult(
-            archivePath: archive.location, checksumPath: checksumPath, fileCount: tree.fileCount,
-            memberCount: tree.entries.count, totalBytes: tree.fileBytes, sizeBytes: archive.bytesWritten,
-            durationSeconds: duration, warnings: warnings, manifest: manifest, decisions: walk.decisions,
-            notes: archive.notes, socketsSkipped: walk.socketsSkipped, archivesSkipped: walk.archivesSkipped)
     }
 
     /// The files already at the output that a backup into the home must not archive: an older

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SindriBackup
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 import SindriSystem
@@ -30,17 +31,15 @@ enum CommandRunner {
 
     static func run(reporter: Reporter? = nil, _ work: @escaping @Sendable () async throws -> ExitStatus) async throws {
         let reporter = reporter ?? Reporter(command: "sindri", json: false, jsonOnStandardError: false)
-        let task = Task { try await work() }
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                Interruption.request(signal: signalNumber)
-                task.cancel()
-            }
-            source.resume()
-            sources.append(source)
+        let running = RunningTask()
+        await installSignalHandlers { signalNumber in
+            Interruption.request(signal: signalNumber)
+            running.cancel()
         }
+        // The work starts only once both signals are handled: it may reach a point a signal is
+        // meant to stop (the tests' pause hooks) within microseconds, before this thread runs on.
+        let task = Task { try await work() }
+        running.set(task)
         var status: ExitStatus
         do {
             status = try await task.value
@@ -64,6 +63,49 @@ enum CommandRunner {
         }
         reporter.flush()
         if status != .success { throw ExitCode(status.rawValue) }
+    }
+
+    /// The command's task, for the signal handler to cancel; a signal that came before the task
+    /// existed cancels it as it is set.
+    private final class RunningTask: Sendable {
+        private let task = Mutex<Task<ExitStatus, Error>?>(nil)
+
+        func set(_ newTask: Task<ExitStatus, Error>) {
+            task.withLock { $0 = newTask }
+            if Interruption.requested != nil { newTask.cancel() }
+        }
+
+        func cancel() {
+            task.withLock { $0?.cancel() }
+        }
+    }
+
+    /// Makes SIGINT and SIGTERM call `onSignal` from then on, never the default action (which
+    /// kills the process with the signal's status instead of 130/143), and returns once the
+    /// dispatch sources are registered.
+    ///
+    /// A signal source takes over the signal only when libdispatch registers it, on its manager
+    /// thread, some time after `resume()`: it then installs its own handler, which forwards the
+    /// signal to the source. Until then a plain handler records the request (`Interruption` is an
+    /// atomic store, safe in a signal handler), so a signal in that window is neither fatal nor
+    /// lost; `RunningTask.set` turns it into the cancellation.
+    private static func installSignalHandlers(_ onSignal: @escaping @Sendable (Int32) -> Void) async {
+        // The atomic is a lazily initialised global: touched here first, never in the handler.
+        _ = Interruption.requested
+        for signalNumber in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { Interruption.request(signal: $0) }
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(signalNumber, &action, nil)
+            await withCheckedContinuation { (registered: CheckedContinuation<Void, Never>) in
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { onSignal(signalNumber) }
+                source.setRegistrationHandler { registered.resume() }
+                source.resume()
+                sources.append(source)
+            }
+        }
     }
 
     /// Cleanup that failed (a leftover file, a time not set back) is said before the outcome,

@@ -17,6 +17,11 @@ import Glibc
 @Suite("signals (end to end)", .serialized)
 struct SignalTests {
     static let repetitions = 3
+    /// How long a command may take to reach the point a test signals it at. Generous: with ~560
+    /// tests on two loaded cores a debug restore of these homes took over a minute to reach its
+    /// plan. The waits end as soon as the point is reached or the command exits, so the bound only
+    /// matters for a command that hangs, which then fails the test.
+    static let reachTimeout: Double = 600
 
     /// A sandbox with a source home, its archive, and a target home that already holds other
     /// versions of some paths (so a full restore overwrites files and snapshots them), with
@@ -107,7 +112,7 @@ struct SignalTests {
 
         /// Waits for the test hook's file (the engine is paused at its point).
         func waitForPause(_ process: Process) throws {
-            try BackupRun.wait(for: "the pause point", timeout: 60) {
+            try BackupRun.wait(for: "the pause point", timeout: SignalTests.reachTimeout) {
                 FileManager.default.fileExists(atPath: pauseFile) || !process.isRunning
             }
             try #require(process.isRunning, "sindri ended before its pause point: \(stderr)")
@@ -155,7 +160,7 @@ struct SignalTests {
         var caught = 0
         for round in 0..<Self.repetitions {
             let process = try homes.restore()
-            try BackupRun.wait(for: "the snapshot to be written", timeout: 60) {
+            try BackupRun.wait(for: "the snapshot to be written", timeout: SignalTests.reachTimeout) {
                 BackupFiles.names(in: snapshots).contains { $0.hasSuffix(".tmp") } || !process.isRunning
             }
             let running = process.isRunning
@@ -183,7 +188,7 @@ struct SignalTests {
         for round in 0..<Self.repetitions {
             let process = try homes.restore()
             // The journal exists from the moment the transaction begins; its intents grow per batch.
-            try BackupRun.wait(for: "the apply to start", timeout: 60) {
+            try BackupRun.wait(for: "the apply to start", timeout: SignalTests.reachTimeout) {
                 BackupFiles.names(in: journals).contains { name in
                     guard name.hasSuffix(".journal") else { return false }
                     let size = (try? FileManager.default.attributesOfItem(atPath: journals + "/" + name)[.size] as? UInt64) ?? 0

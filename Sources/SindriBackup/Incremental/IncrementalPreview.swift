@@ -32,13 +32,15 @@ extension ArchiveBuilder {
         guard config.incremental != nil else { return nil }
         let (base, note) = try await incrementalBase(output: output, source: source)
         let rehash = config.incremental?.rehash ?? false
-        let tree = try await BlockingExecutor.shared.run {
-            try TreeIndexBuilder(walk: walk, base: base, rehash: rehash, homeDescriptor: homeDescriptor)
+        let (tree, archived) = try await BlockingExecutor.shared.run {
+            var tree = TreeIndexBuilder(base: base, rehash: rehash, homeDescriptor: homeDescriptor)
+            let archived = try tree.select(walk.entries, stamps: walk.stamps).entries
+            return (tree, archived)
         }
         var baseKinds: [[UInt8]: BackupIndexEntry.Kind] = [:]
         for entry in base?.entries ?? [] { baseKinds[entry.path] = entry.kind }
         var added = 0, changed = 0
-        for entry in tree.entries where entry.kind == .regular {
+        for entry in archived where entry.kind == .regular {
             if baseKinds[entry.path] == .file { changed += 1 } else { added += 1 }
         }
         var walked = Set<[UInt8]>()
@@ -47,6 +49,6 @@ extension ArchiveBuilder {
         let deleted = (base?.entries ?? []).filter { !walked.contains($0.path) }.count
         return IncrementalPreview(
             base: base?.reference, note: note, filesArchived: tree.fileCount, bytesArchived: tree.fileBytes,
-            filesAdded: added, filesChanged: changed, filesUnchanged: tree.reused.count, deleted: deleted, members: tree.entries.count)
+            filesAdded: added, filesChanged: changed, filesUnchanged: tree.reused.count, deleted: deleted, members: tree.memberCount)
     }
 }

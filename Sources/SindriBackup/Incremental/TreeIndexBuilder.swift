@@ -29,38 +29,58 @@ public struct IncrementalOptions: Sendable {
 /// symlinks and FIFOs are always archived (they are small, and GNU tar extracting the
 /// incremental then gets the changed files in their directories with their modes). Every entry,
 /// archived or not, is in the index, each file naming the archive that holds its content.
+///
+/// It takes the walk batch by batch (`select`), as the walk streams into the tar: each entry's
+/// decision needs only the base's record of its path and, for a hard link, whether its target
+/// (walked before it) was left out, so nothing waits for the whole walk.
 struct TreeIndexBuilder: Sendable {
-    let walk: WalkResult
-    /// The members of this archive's tar, with the walk's `lstat` of each.
-    private(set) var entries: [TarEntry] = []
-    private(set) var stamps: [FileStamp] = []
-    /// For each walked entry, its index among `entries` (nil: left out).
+    /// Every walked entry and its `lstat`, in walk order (the index lists them all).
+    private(set) var walked: [TarEntry] = []
+    private(set) var walkedStamps: [FileStamp] = []
+    /// For each walked entry, its index among the tar's members (nil: left out).
     private(set) var layoutIndex: [Int?] = []
     /// Files taken from the base: walked index -> (SHA-256, archive holding the content).
     private(set) var reused: [Int: (digest: [UInt8], archive: String)] = [:]
+    /// The tar's members so far, and the regular files and bytes among them.
+    private(set) var memberCount = 0
     private(set) var fileCount = 0
     private(set) var fileBytes: UInt64 = 0
+    private let baseEntries: [[UInt8]: BackupIndexEntry]
+    private let baseHasIndex: Bool?
+    private let rehash: Bool
+    private let homeDescriptor: Int32
+    private var reusedPaths = Set<[UInt8]>()
 
-    /// Selects the tar's members. With a base, files whose change cannot be ruled out by their
-    /// `lstat` are read and hashed (`--rehash`, or a base without an index).
-    ///
-    /// Blocking (reads files): run it on `BlockingExecutor.shared`.
-    init(walk: WalkResult, base: BaseArchive?, rehash: Bool, homeDescriptor: Int32) throws {
-        self.walk = walk
+    init(base: BaseArchive?, rehash: Bool, homeDescriptor: Int32) {
         var baseEntries: [[UInt8]: BackupIndexEntry] = [:]
         if let base {
             baseEntries.reserveCapacity(base.entries.count)
             for entry in base.entries { baseEntries[entry.path] = entry }
         }
-        var reusedPaths = Set<[UInt8]>()
-        layoutIndex.reserveCapacity(walk.entries.count)
-        for (index, entry) in walk.entries.enumerated() {
-            if index % 256 == 0 { try Interruption.checkpoint() }
-            let stamp = index < walk.stamps.count ? walk.stamps[index] : FileStamp()
+        self.baseEntries = baseEntries
+        self.baseHasIndex = base?.hasIndex
+        self.rehash = rehash
+        self.homeDescriptor = homeDescriptor
+    }
+
+    /// Takes the walk's next entries; returns those the tar archives, with their stamps. With a
+    /// base, files whose change cannot be ruled out by their `lstat` are read and hashed
+    /// (`--rehash`, or a base without an index).
+    ///
+    /// Blocking (reads files): run it on `BlockingExecutor.shared`.
+    mutating func select(_ entries: [TarEntry], stamps: [FileStamp]) throws -> (entries: [TarEntry], stamps: [FileStamp]) {
+        var kept: [TarEntry] = []
+        var keptStamps: [FileStamp] = []
+        kept.reserveCapacity(entries.count)
+        keptStamps.reserveCapacity(entries.count)
+        for (offset, entry) in entries.enumerated() {
+            if offset % 256 == 255 { try Interruption.checkpoint() }
+            let index = walked.count
+            let stamp = offset < stamps.count ? stamps[offset] : FileStamp()
             var keep = true
-            if base != nil, entry.kind == .regular {
+            if let baseHasIndex, entry.kind == .regular {
                 let current = Self.record(entry, stamp)
-                switch ChangeDetection.decide(current: current, base: baseEntries[entry.path], baseHasIndex: base!.hasIndex, rehash: rehash) {
+                switch ChangeDetection.decide(current: current, base: baseEntries[entry.path], baseHasIndex: baseHasIndex, rehash: rehash) {
                 case .changed:
                     break
                 case .unchanged:
@@ -77,10 +97,13 @@ struct TreeIndexBuilder: Sendable {
             }
             // A hard link to a file left out would name a member this tar does not have.
             if entry.kind == .hardLink, reusedPaths.contains(entry.linkTarget) { keep = false }
+            walked.append(entry)
+            walkedStamps.append(stamp)
             if keep {
-                layoutIndex.append(entries.count)
-                entries.append(entry)
-                stamps.append(stamp)
+                layoutIndex.append(memberCount)
+                memberCount += 1
+                kept.append(entry)
+                keptStamps.append(stamp)
                 if entry.kind == .regular {
                     fileCount += 1
                     fileBytes += entry.size
@@ -89,17 +112,18 @@ struct TreeIndexBuilder: Sendable {
                 layoutIndex.append(nil)
             }
         }
+        // Stamps only when the walk gave them: a layout without stamps checks files by mtime.
+        return (kept, stamps.count == entries.count ? keptStamps : [])
     }
 
     /// The index member's content, once the data is written: `digests` are the tar members'
-    /// SHA-256 (by index in `entries`), `archive` this archive's data checksum.
-    func encodedIndex(digests: [[UInt8]?], archive: String) -> [UInt8] {
-        var out = BackupIndexCodec.header(entries: walk.entries.count)
-        out.reserveCapacity(walk.entries.count * 260)
+    /// SHA-256 (by member index), `archive` this archive's data checksum.
+    func encodedIndex(digests: [Int: [UInt8]], archive: String) -> [UInt8] {
+        var out = BackupIndexCodec.header(entries: walked.count)
+        out.reserveCapacity(walked.count * 260)
         let emptyDigest = Array(SHA256.hash(data: [UInt8]()))
-        for (index, entry) in walk.entries.enumerated() {
-            let stamp = index < walk.stamps.count ? walk.stamps[index] : FileStamp()
-            var record = Self.record(entry, stamp)
+        for (index, entry) in walked.enumerated() {
+            var record = Self.record(entry, walkedStamps[index])
             if entry.kind == .regular {
                 if let (digest, holder) = reused[index] {
                     record.sha256 = digest

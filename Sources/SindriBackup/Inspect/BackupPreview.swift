@@ -36,7 +36,7 @@ extension ArchiveBuilder {
         }
         let excluded = Self.outputIdentities(finalPath: finalPath)
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
-        let walk = try await BlockingExecutor.shared.run { try walker.walk() }
+        let walk = try await walker.walk()
         let incremental = try await incrementalPreview(walk: walk, output: output, source: source, homeDescriptor: homeDescriptor)
         // An incremental's automatic name says so, as the real run's does.
         var path = finalPath

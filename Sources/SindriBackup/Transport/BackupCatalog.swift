@@ -206,9 +206,13 @@ public enum BackupCatalog {
         }
         let entries = try await withThrowingTaskGroup(of: CatalogEntry?.self) { group in
             var entries: [CatalogEntry] = []
-            var iterator = objects.makeIterator()
+            var iterator = objects.enumerated().makeIterator()
             func launch() {
-                guard let object = iterator.next() else { return }
+                guard let (index, object) = iterator.next() else { return }
+                // On a worker thread, never the engine's I/O thread: an incremental's base search
+                // lists the catalog from that thread, waiting there (`RemoteBridge.wait`) until
+                // this returns, so a job queued behind it would never run.
+                let worker = BlockingExecutor.workers[index % BlockingExecutor.workers.count]
                 group.addTask {
                     let location = prefix.with(key: object.key)
                     let name = String(object.key.dropFirst(base.count))
@@ -216,7 +220,7 @@ public enum BackupCatalog {
                     do {
                         // Enough for an age header and the first chunks, where the manifest is.
                         let head = try await client.getObject(location, range: 0..<min(object.size, Self.headBytes))
-                        return try await BlockingExecutor.shared.run {
+                        return try await worker.run {
                             describe(location: location.description, name: name, size: object.size, modified: modified, keys: keys) { offset, count in
                                 guard offset < head.count else { return [] }
                                 return Array(head[offset..<min(head.count, offset + count)])

@@ -63,6 +63,8 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
     private var spooledBytes = 0
     private var spoolHasher = SHA256()
     private var nextPartNumber = 2
+    /// A plan chosen by `expectSize` while a part was filling, adopted when it is cut.
+    private var pendingPlan: S3PartPlan?
     private var uploadId: String?
     private var inFlight: [Task<(Int, String), Error>] = []
     private var etags: [(number: Int, etag: String)] = []
@@ -139,13 +141,37 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         if !completed { abort() }
     }
 
-    /// Plans the parts for an archive of at most `bytes` (called once the walk has counted,
-    /// before any part is cut).
+    /// Plans the parts for an archive of at most `bytes`. Called once the walk has counted, which
+    /// for a backup streaming from its walk may be after parts went out at the first plan's size:
+    /// the rest is then planned to fit the part numbers left. A new plan takes effect at the next
+    /// part boundary (`adoptPendingPlan`), never in the middle of a part, and parts never shrink.
     func expectSize(_ bytes: UInt64) {
-        guard nextPartNumber == 2, current.isEmpty, spooledBytes == 0 else { return }
-        plan = S3PartPlan(expectedBytes: bytes)
-        plan.spooled = plan.spooled || forceSpool
-        if let size = Self.testPartSize { plan.partSize = size }
+        let first = UInt64(S3PartPlan.firstPartSize)
+        let cut = bytesWritten - UInt64(firstPart.count) - UInt64(filling)
+        let afterFirst = bytes > first ? bytes - first : 0
+        let rest = afterFirst > cut ? afterFirst - cut : 0
+        let partsLeft = UInt64(max(1, S3PartPlan.plannedParts - 1 - (nextPartNumber - 2)))
+        // The plan for a whole archive whose parts after the first are as large as the rest
+        // needs in the parts left.
+        let (scaled, overflow) = (rest / partsLeft).multipliedReportingOverflow(by: UInt64(S3PartPlan.plannedParts - 1))
+        var next = S3PartPlan(expectedBytes: overflow ? UInt64.max / 2 : first + scaled)
+        next.spooled = next.spooled || forceSpool
+        if let size = Self.testPartSize { next.partSize = size }
+        guard next != plan, next.partSize >= plan.partSize else { return }
+        pendingPlan = next
+        if filling == 0 { adoptPendingPlan() }
+    }
+
+    /// Switches to the plan `expectSize` chose, at a part boundary. Parts still uploading keep
+    /// their own body (their copy, or a slot of the spool they hold a reference to), so a spool
+    /// of the old slot size stays alive only until they are collected; the next part starts a
+    /// spool of the new size if the plan spools; `slot(of:)` holds for it as for the first spool,
+    /// since the parts in flight before the switch have no slot in it.
+    private func adoptPendingPlan() {
+        guard let next = pendingPlan, filling == 0 else { return }
+        pendingPlan = nil
+        if next.partSize != plan.partSize || next.maxInFlight != plan.maxInFlight { spool = nil }
+        plan = next
     }
 
     /// Test hook, compiled into debug builds only (the end-to-end tests run the debug binary):
@@ -171,6 +197,7 @@ final class S3MultipartSink: ArchiveSink, @unchecked Sendable {
         }
         bytesWritten += UInt64(bytes.count)
         while !rest.isEmpty {
+            if pendingPlan != nil, filling == 0 { adoptPendingPlan() }
             let take = min(plan.partSize - filling, rest.count)
             try append(rest.prefix(take))
             rest = rest.dropFirst(take)

@@ -6,77 +6,67 @@ import Synchronization
 import Glibc
 #endif
 
-/// A device and inode pair: identifies a file across names (hard links, the output file).
-public struct FileIdentity: Hashable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
-}
-
-/// What the walk's `lstat` said about a member, for telling later whether the file read is
-/// still the file the walk saw (as GNU tar does: inode, size, mtime and ctime).
-public struct FileStamp: Sendable, Equatable {
-    public var device: UInt64 = 0
-    public var inode: UInt64 = 0
-    public var size: Int64 = 0
-    public var modificationSeconds: Int64 = 0
-    public var modificationNanoseconds: Int64 = 0
-    public var changeSeconds: Int64 = 0
-    public var changeNanoseconds: Int64 = 0
-
-    public init() {}
-
-    public init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modificationSeconds = Int64(info.st_mtim.tv_sec)
-        modificationNanoseconds = Int64(info.st_mtim.tv_nsec)
-        changeSeconds = Int64(info.st_ctim.tv_sec)
-        changeNanoseconds = Int64(info.st_ctim.tv_nsec)
-    }
-}
-
-/// What the walk found: the members in archive order, and the totals the pipeline and the
-/// progress line need before the first byte is read.
-public struct WalkResult: Sendable {
-    /// Members in deterministic order: pre-order depth-first, siblings sorted by name bytes.
-    public var entries: [TarEntry]
-    /// The walk's `lstat` of each member, in the same order as `entries`.
-    public var stamps: [FileStamp] = []
-    /// Sockets found and left out. They cannot be archived, and the programs that made them
-    /// (gpg-agent, ssh-agent) recreate them, so they are reported without making the backup
-    /// incomplete (exit 0, as GNU tar does).
-    public var socketsSkipped: [[UInt8]] = []
-    /// Earlier sindri archives (and their sidecars) found in the home and left out.
-    public var archivesSkipped: [[UInt8]] = []
-    public var warnings: [BackupWarning]
-    public var decisions: [WalkDecision]
-    /// Regular files whose content is archived (hard links excluded).
-    public var regularFileCount: Int
-    /// Their content bytes.
-    public var regularFileBytes: UInt64
-}
-
-/// Walks the home and selects what a backup archives.
+/// Walks the home and selects what a backup archives: the producer at the head of the backup.
+///
+/// An actor on a blocking-I/O thread of its own (`getdents`, `fstatat`, `readlinkat` block),
+/// holding the walk's state between batches: the stack of directories still to list and the
+/// first path of each multiply-linked inode. ``nextBatch()`` walks on until a batch holds
+/// ``batchItems`` items or ``batchBytes`` of file content, so one executor hop (11-21 µs from
+/// the cooperative pool) carries hundreds of entries or as much reading as a block, and the
+/// consumer can lay out and compress the first blocks while the walk goes on.
+///
+/// Why not the engine's shared I/O thread: the backup's `TarWriter` lives there, and a walk batch
+/// (a few milliseconds of `getdents`/`fstatat`) queued in front of the writer held back every
+/// block the readers handed in, so the readers ran dry behind the walk; measured, that cost more
+/// wall time than streaming saved (PerfData/backup-streaming.md). On a thread of its own the walk
+/// overlaps the writing and the reading.
 ///
 /// Never follows symlinks (every directory is opened with `openat2(RESOLVE_BENEATH |
 /// RESOLVE_NO_SYMLINKS)` relative to the home's descriptor), never descends into an excluded
-/// directory or the tool's own state, and skips the output file by inode. The walk is
-/// synchronous: it is run on a dedicated thread because `getdents`/`fstatat` block.
-public struct DirectoryWalker: Sendable {
-    public let homeDescriptor: Int32
-    public let selection: BackupSelection
-    public let options: WalkOptions
+/// directory or the tool's own state, and skips the output file by inode. The order is
+/// pre-order depth-first with siblings sorted by name bytes, whatever the batch size.
+public actor DirectoryWalker {
+    public nonisolated let homeDescriptor: Int32
+    public nonisolated let selection: BackupSelection
+    public nonisolated let options: WalkOptions
     /// Files never archived whatever their name (the archive being written).
-    public let excludedFiles: Set<FileIdentity>
+    public nonisolated let excludedFiles: Set<FileIdentity>
+
+    /// A batch ends once it holds this many entries, warnings and decisions...
+    public static let batchItems = 256
+    /// ... or this many bytes of file content to read.
+    public static let batchBytes: UInt64 = 128 << 10
 
     private let checkReadable = geteuid() != 0
+    private let itemLimit: Int
+    private let byteLimit: UInt64
 
-    public init(homeDescriptor: Int32, selection: BackupSelection, options: WalkOptions, excludedFiles: Set<FileIdentity>) {
+    private var state = State.notStarted
+    private var rootInfo = stat()
+    private var stack: Stack = []
+    private var firstPathOfInode: [FileIdentity: [UInt8]] = [:]
+
+    private enum State { case notStarted, walking, finished }
+
+    /// The walk's thread, started on first use and kept for the process's life (one walk at a
+    /// time in practice; two walkers would take turns on it).
+    public static let executor = BlockingExecutor(name: "sindri-walk")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Self.executor.asUnownedSerialExecutor()
+    }
+
+    /// `batchItems`/`batchBytes` other than the defaults are for tests of batching.
+    public init(
+        homeDescriptor: Int32, selection: BackupSelection, options: WalkOptions, excludedFiles: Set<FileIdentity>,
+        batchItems: Int = DirectoryWalker.batchItems, batchBytes: UInt64 = DirectoryWalker.batchBytes
+    ) {
         self.homeDescriptor = homeDescriptor
         self.selection = selection
         self.options = options
         self.excludedFiles = excludedFiles
+        itemLimit = max(1, batchItems)
+        byteLimit = max(1, batchBytes)
     }
 
     private struct Child {
@@ -84,104 +74,132 @@ public struct DirectoryWalker: Sendable {
         var info: stat
     }
 
-    /// Walks the whole selection. Throws only when the home itself cannot be read.
+    /// Walks the whole selection. Throws only when the home itself cannot be read, or when the
+    /// command is asked to stop.
     public func walk() throws -> WalkResult {
-        var result = WalkResult(entries: [], warnings: [], decisions: [], regularFileCount: 0, regularFileBytes: 0)
-        let rootInfo = try Syscalls.fileStatus(homeDescriptor)
-        var firstPathOfInode: [FileIdentity: [UInt8]] = [:]
-        // Explicit stack of directories still to list; each entry's children are pushed in reverse.
-        let rootChildren: [Child]
-        do {
-            rootChildren = try listDirectory(relativePath: [])
-        } catch let failure as Syscalls.Failure {
-            throw failure.error(path: "home directory")
-        }
-        var stack: Stack = [([], rootChildren, 0, false)]
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            if stack[top].next >= stack[top].children.count {
-                stack.removeLast()
-                continue
-            }
-            let child = stack[top].children[stack[top].next]
-            stack[top].next += 1
-            let path = PathBytes.join(stack[top].parent, child.name)
-            let info = child.info
-            let isDirectory = ((info.st_mode & S_IFMT) == S_IFDIR)
+        var result = WalkResult()
+        while let batch = try nextBatch() { result.append(batch) }
+        return result
+    }
 
-            switch selection.verdict(for: path, isDirectory: isDirectory) {
-            case .exclude(let reason):
-                record(&result, path, isDirectory, false, reason)
-                continue
-            case .traverse:
-                guard isDirectory else { continue }
-                // Only traversed (an ancestor of an include root), but archived all the same so the
-                // tree restores with its modes and mtimes: `-v` lists it like any other member.
-                enter(path, info, rootInfo, rule: "traversed: holds an include root", traverseOnly: true, &result, &stack)
-                continue
-            case .include:
+    /// The next members in archive order, or nil once the walk is over. Throws when the home
+    /// itself cannot be read, and `CancellationError` when the command is asked to stop (checked
+    /// once per batch).
+    public func nextBatch() throws -> WalkBatch? {
+        try Interruption.checkpoint()
+        switch state {
+        case .finished:
+            return nil
+        case .notStarted:
+            rootInfo = try Syscalls.fileStatus(homeDescriptor)
+            let rootChildren: [Child]
+            do {
+                rootChildren = try listDirectory(relativePath: [])
+            } catch let failure as Syscalls.Failure {
+                throw failure.error(path: "home directory")
+            }
+            stack = [([], rootChildren, 0, false)]
+            state = .walking
+        case .walking:
+            break
+        }
+        var batch = WalkBatch()
+        while batch.itemCount < itemLimit, batch.regularFileBytes < byteLimit {
+            if !step(&batch) {
+                state = .finished
                 break
             }
-
-            let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-            if excludedFiles.contains(identity) {
-                record(&result, path, isDirectory, false, "the archive being written")
-                continue
-            }
-            switch (info.st_mode & S_IFMT) {
-            case S_IFDIR:
-                enter(path, info, rootInfo, rule: "selected", traverseOnly: false, &result, &stack)
-            case S_IFREG:
-                if let limit = options.excludeLargerThan, UInt64(info.st_size) > limit {
-                    record(&result, path, false, false, "--exclude-larger-than")
-                    continue
-                }
-                if info.st_nlink > 1, let first = firstPathOfInode[identity] {
-                    var link = entry(path: path, info: info, kind: .hardLink)
-                    link.linkTarget = first
-                    append(link, info, &result)
-                    record(&result, path, false, true, "hard link")
-                    continue
-                }
-                if SindriArchiveName.matches(child.name) || isOurArchive(path, child.name) {
-                    result.archivesSkipped.append(path)
-                    record(&result, path, false, false, "an earlier sindri archive")
-                    continue
-                }
-                if checkReadable, !isReadable(stack[top].parent, child.name) {
-                    result.warnings.append(BackupWarning(path: path, message: "cannot read file: permission denied; skipped"))
-                    continue
-                }
-                if info.st_nlink > 1 { firstPathOfInode[identity] = path }
-                var file = entry(path: path, info: info, kind: .regular)
-                file.size = UInt64(info.st_size)
-                append(file, info, &result)
-                result.regularFileCount += 1
-                result.regularFileBytes += file.size
-                record(&result, path, false, true, "selected")
-            case S_IFLNK:
-                do {
-                    let target = try withCPath(path) { try Syscalls.readLinkAt(homeDescriptor, $0) }
-                    var link = entry(path: path, info: info, kind: .symbolicLink)
-                    link.linkTarget = target
-                    append(link, info, &result)
-                    record(&result, path, false, true, "selected")
-                } catch let failure as Syscalls.Failure {
-                    result.warnings.append(BackupWarning(path: path, message: "cannot read symlink (\(failure.operation): \(String(cString: strerror(failure.errno)))); skipped"))
-                }
-            case S_IFSOCK:
-                result.socketsSkipped.append(path)
-                record(&result, path, false, false, "socket (cannot be archived)")
-            case S_IFIFO:
-                append(entry(path: path, info: info, kind: .fifo), info, &result)
-                record(&result, path, false, true, "selected")
-            case S_IFCHR, S_IFBLK:
-                result.warnings.append(BackupWarning(path: path, message: "device node skipped"))
-            default:
-                result.warnings.append(BackupWarning(path: path, message: "unknown file type skipped"))
-            }
         }
-        return result
+        return state == .finished && batch.itemCount == 0 ? nil : batch
+    }
+
+    /// Looks at the next child of the deepest directory still being listed; false once the stack
+    /// is empty.
+    private func step(_ result: inout WalkResult) -> Bool {
+        while let top = stack.indices.last, stack[top].next >= stack[top].children.count {
+            stack.removeLast()
+        }
+        guard let top = stack.indices.last else { return false }
+        let child = stack[top].children[stack[top].next]
+        stack[top].next += 1
+        let path = PathBytes.join(stack[top].parent, child.name)
+        let info = child.info
+        let isDirectory = ((info.st_mode & S_IFMT) == S_IFDIR)
+
+        switch selection.verdict(for: path, isDirectory: isDirectory) {
+        case .exclude(let reason):
+            record(&result, path, isDirectory, false, reason)
+            return true
+        case .traverse:
+            guard isDirectory else { return true }
+            // Only traversed (an ancestor of an include root), but archived all the same so the
+            // tree restores with its modes and mtimes: `-v` lists it like any other member.
+            enter(path, info, rule: "traversed: holds an include root", traverseOnly: true, &result)
+            return true
+        case .include:
+            break
+        }
+
+        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if excludedFiles.contains(identity) {
+            record(&result, path, isDirectory, false, "the archive being written")
+            return true
+        }
+        switch (info.st_mode & S_IFMT) {
+        case S_IFDIR:
+            enter(path, info, rule: "selected", traverseOnly: false, &result)
+        case S_IFREG:
+            if let limit = options.excludeLargerThan, UInt64(info.st_size) > limit {
+                record(&result, path, false, false, "--exclude-larger-than")
+                return true
+            }
+            if info.st_nlink > 1, let first = firstPathOfInode[identity] {
+                var link = entry(path: path, info: info, kind: .hardLink)
+                link.linkTarget = first
+                append(link, info, &result)
+                record(&result, path, false, true, "hard link")
+                return true
+            }
+            if SindriArchiveName.matches(child.name) || isOurArchive(path, child.name) {
+                result.archivesSkipped.append(path)
+                record(&result, path, false, false, "an earlier sindri archive")
+                return true
+            }
+            if checkReadable, !isReadable(stack[top].parent, child.name) {
+                result.warnings.append(BackupWarning(path: path, message: "cannot read file: permission denied; skipped"))
+                return true
+            }
+            if info.st_nlink > 1 { firstPathOfInode[identity] = path }
+            var file = entry(path: path, info: info, kind: .regular)
+            file.size = UInt64(info.st_size)
+            append(file, info, &result)
+            result.regularFileCount += 1
+            result.regularFileBytes += file.size
+            record(&result, path, false, true, "selected")
+        case S_IFLNK:
+            do {
+                let target = try withCPath(path) { try Syscalls.readLinkAt(homeDescriptor, $0) }
+                var link = entry(path: path, info: info, kind: .symbolicLink)
+                link.linkTarget = target
+                append(link, info, &result)
+                record(&result, path, false, true, "selected")
+            } catch let failure as Syscalls.Failure {
+                result.warnings.append(BackupWarning(path: path, message: "cannot read symlink (\(failure.operation): \(String(cString: strerror(failure.errno)))); skipped"))
+            } catch {
+                result.warnings.append(BackupWarning(path: path, message: "cannot read symlink: \(error); skipped"))
+            }
+        case S_IFSOCK:
+            result.socketsSkipped.append(path)
+            record(&result, path, false, false, "socket (cannot be archived)")
+        case S_IFIFO:
+            append(entry(path: path, info: info, kind: .fifo), info, &result)
+            record(&result, path, false, true, "selected")
+        case S_IFCHR, S_IFBLK:
+            result.warnings.append(BackupWarning(path: path, message: "device node skipped"))
+        default:
+            result.warnings.append(BackupWarning(path: path, message: "unknown file type skipped"))
+        }
+        return true
     }
 
     /// Adds a member with the `lstat` it was made from.
@@ -217,11 +235,8 @@ public struct DirectoryWalker: Sendable {
     private typealias Stack = [(parent: [UInt8], children: [Child], next: Int, traverseOnly: Bool)]
 
     /// Archives a directory and schedules its children, unless listing it says otherwise.
-    private func enter(
-        _ path: [UInt8], _ info: stat, _ rootInfo: stat, rule: String, traverseOnly: Bool,
-        _ result: inout WalkResult, _ stack: inout Stack
-    ) {
-        switch descend(path, info, rootInfo, &result) {
+    private func enter(_ path: [UInt8], _ info: stat, rule: String, traverseOnly: Bool, _ result: inout WalkResult) {
+        switch descend(path, info, &result) {
         case .children(let children):
             append(entry(path: path, info: info, kind: .directory), info, &result)
             record(&result, path, true, true, rule)
@@ -249,7 +264,7 @@ public struct DirectoryWalker: Sendable {
 
     /// Lists a directory to descend into, applying the directory-level exclusions (a warning
     /// says why when the directory cannot be read).
-    private func descend(_ path: [UInt8], _ info: stat, _ rootInfo: stat, _ result: inout WalkResult) -> Descent {
+    private func descend(_ path: [UInt8], _ info: stat, _ result: inout WalkResult) -> Descent {
         if options.oneFileSystem && info.st_dev != rootInfo.st_dev {
             return .keepEmpty(reason: "--one-file-system (mount point kept empty)")
         }

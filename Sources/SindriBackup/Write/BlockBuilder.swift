@@ -18,14 +18,19 @@ struct RawBlock: Sendable {
     var warnings: [(Int, String)]
 }
 
-/// Builds block `index` of the data region: encodes the headers that fall in it and reads the
-/// file ranges it covers with `pread`. Pure apart from reading the files, so blocks are built
-/// in parallel on all cores.
+/// Builds one block of the data region from its plan: encodes the headers that fall in it, reads
+/// the file ranges it covers with `pread`, and hashes the files wholly inside it. Pure apart from
+/// reading the files, so blocks are built in parallel by the backup's readers (the tasks of its
+/// bounded pipeline), each block's reads and hashing on the task that then compresses it.
 ///
-/// Reads happen here, on the worker, rather than on a dedicated I/O thread: each is one
-/// bounded `pread` of at most a block from a file the walk just touched (normally in the page
-/// cache), and the work that follows (hashing, deflate) is CPU-bound anyway; a separate reader
-/// pool would add a hand-off per block and buy nothing on two cores.
+/// A file that spans several blocks cannot be hashed by any one of them (SHA256 runs front to
+/// back); its slices are handed, in stream order, to a `SpanHasher`, which hashes them on tasks
+/// of their own, beside the readers.
+///
+/// Reads happen on the reader, not on the writer's I/O thread: the backup runs each block as one
+/// job on an I/O worker thread (a `pread` may block, so never on the cooperative pool), and the
+/// hashing and deflate that follow stay on that thread; a hand-off to another thread per block
+/// would buy nothing on two cores.
 ///
 /// Each file is read through one descriptor, whichever blocks it spans (`SharedDescriptors`),
 /// so a file renamed over while it is read cannot be archived as a mix of two files. After
@@ -34,40 +39,46 @@ struct RawBlock: Sendable {
 /// inode, one written or replaced while it was read has a new ctime (an unlink changes the
 /// link count, hence the ctime), and either gets the warning "file changed as we read it".
 struct BlockBuilder: Sendable {
-    let layout: TarLayout
     let homeDescriptor: Int32
     let blockSize: Int
-    /// The walk's `lstat` per member (empty: compare sizes only).
-    let stamps: [FileStamp]
     let descriptors: SharedDescriptors
+    /// A complete layout, for building blocks by index (tests, small archives); the pipeline
+    /// builds from plans instead.
+    let layout: TarLayout
 
-    init(layout: TarLayout, homeDescriptor: Int32, blockSize: Int, stamps: [FileStamp] = [], descriptors: SharedDescriptors = SharedDescriptors()) {
-        self.layout = layout
+    init(homeDescriptor: Int32, blockSize: Int, descriptors: SharedDescriptors) {
         self.homeDescriptor = homeDescriptor
         self.blockSize = blockSize
-        self.stamps = stamps
+        self.descriptors = descriptors
+        self.layout = TarLayout(entries: [])
+    }
+
+    init(layout: TarLayout, homeDescriptor: Int32, blockSize: Int, stamps: [FileStamp] = [], descriptors: SharedDescriptors = SharedDescriptors()) {
+        var complete = TarLayout()
+        complete.append(layout.entries, stamps: stamps.isEmpty ? layout.stamps : stamps)
+        complete.finish()
+        self.layout = complete
+        self.homeDescriptor = homeDescriptor
+        self.blockSize = blockSize
         self.descriptors = descriptors
     }
 
-    var blockCount: Int { Int((layout.length + UInt64(blockSize) - 1) / UInt64(blockSize)) }
+    var blockCount: Int { layout.blockCount(blockSize: blockSize) ?? 0 }
 
-    /// How many blocks member `index`'s content touches.
-    private func blocksSpanned(_ content: Range<UInt64>) -> Int {
-        guard !content.isEmpty else { return 0 }
-        let size = UInt64(blockSize)
-        return Int((content.upperBound - 1) / size - content.lowerBound / size + 1)
+    /// Builds block `index` of the layout given at creation.
+    func build(_ index: Int) -> RawBlock {
+        build(layout.plan(block: index, blockSize: blockSize))
     }
 
-    func build(_ index: Int) -> RawBlock {
-        let start = UInt64(index) * UInt64(blockSize)
-        let end = min(start + UInt64(blockSize), layout.length)
-        var block = RawBlock(index: index, start: start, bytes: [UInt8](repeating: 0, count: Int(end - start)), digests: [], warnings: [])
-        var member = layout.memberIndex(containing: start)
+    func build(_ plan: BlockPlan) -> RawBlock {
+        let start = plan.start
+        let end = plan.end
+        var block = RawBlock(index: plan.index, start: start, bytes: [UInt8](repeating: 0, count: Int(end - start)), digests: [], warnings: [])
         block.bytes.withUnsafeMutableBytes { buffer in
-            while member < layout.entries.count, layout.memberOffsets[member] < end {
-                let entry = layout.entries[member]
-                let headerStart = layout.memberOffsets[member]
-                let headerEnd = headerStart + UInt64(layout.headerSizes[member])
+            for member in plan.members {
+                let entry = member.entry
+                let headerStart = member.offset
+                let headerEnd = headerStart + UInt64(member.headerSize)
                 if headerStart < end && headerEnd > start {
                     let header = TarHeaderEncoder.encode(entry)
                     let from = max(headerStart, start)
@@ -77,22 +88,21 @@ struct BlockBuilder: Sendable {
                             from: source.baseAddress! + Int(from - headerStart), byteCount: Int(to - from))
                     }
                 }
-                let content = layout.contentRange(member)
+                let content = member.contentRange
                 if entry.kind == .regular, content.lowerBound < end, content.upperBound > start {
                     let from = max(content.lowerBound, start)
                     let to = min(content.upperBound, end)
                     let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(from - start)..<Int(to - start)])
-                    if let warning = readSlice(member, entry, spanning: blocksSpanned(content), fileOffset: Int64(from - content.lowerBound), into: target) {
-                        block.warnings.append((member, warning))
+                    if let warning = readSlice(member, fileOffset: Int64(from - content.lowerBound), into: target) {
+                        block.warnings.append((member.index, warning))
                     }
                     if content.lowerBound >= start && content.upperBound <= end {
                         var hasher = SHA256()
                         hasher.update(bufferPointer: UnsafeRawBufferPointer(target))
-                        block.digests.append((member, Array(hasher.finalize())))
+                        block.digests.append((member.index, Array(hasher.finalize())))
                     }
                 }
                 // Padding bytes are already zero.
-                member += 1
             }
         }
         return block
@@ -100,8 +110,9 @@ struct BlockBuilder: Sendable {
 
     /// Reads one slice of a file into `target`; a short file is zero-padded. Returns a warning
     /// when the file vanished, shrank, grew or changed while it was read.
-    private func readSlice(_ member: Int, _ entry: TarEntry, spanning blocks: Int, fileOffset: Int64, into target: UnsafeMutableRawBufferPointer) -> String? {
-        let opened = descriptors.acquire(member, blocks: blocks) { () -> Result<Int32, Syscalls.Failure> in
+    private func readSlice(_ member: PlannedMember, fileOffset: Int64, into target: UnsafeMutableRawBufferPointer) -> String? {
+        let entry = member.entry
+        let opened = descriptors.acquire(member.index, blocks: member.blocksSpanned) { () -> Result<Int32, Syscalls.Failure> in
             do {
                 // O_NONBLOCK: if the file was replaced by a FIFO since the walk, opening it must not wait
                 // for a writer forever; `pread` then fails (ESPIPE) and the warning below says so. It
@@ -113,7 +124,7 @@ struct BlockBuilder: Sendable {
                 return .failure(Syscalls.Failure(operation: "openat", errno: EIO))
             }
         }
-        defer { descriptors.release(member) }
+        defer { descriptors.release(member.index) }
         let fd: Int32
         switch opened {
         case .failure(let failure):
@@ -139,8 +150,8 @@ struct BlockBuilder: Sendable {
         if UInt64(info.st_size) > entry.size {
             return "grew while being read; truncated to its size at the start of the backup (\(entry.size) bytes)"
         }
-        if member < stamps.count {
-            if FileStamp(info) != stamps[member] {
+        if let stamp = member.stamp {
+            if FileStamp(info) != stamp {
                 return "file changed as we read it; the archived copy may not be consistent"
             }
         } else if Int64(info.st_mtim.tv_sec) != entry.modificationTime {

@@ -11,6 +11,8 @@ import SindriSystem
 /// The member is a stored (uncompressed) gzip member of a size fixed before the backup starts,
 /// so the final figures (archive size, checksum, duration) can be written over the placeholder
 /// in place once the archive is complete, and still be the first thing every reader sees.
+/// The size does not depend on the walk either (it is reserved for the widest figures any home
+/// can give), so the placeholder can go out before the walk has counted a single file.
 struct ManifestMember {
     let createdAt: Date
     let source: SourceInfo
@@ -34,7 +36,7 @@ struct ManifestMember {
         var widest = BackupManifest(
             backupType: profile.rawValue, createdAt: BackupManifest.timestamp(createdAt), createdBy: ArchiveBuilder.toolVersion,
             source: source, profile: profile.rawValue, checksum: ManifestChecksum(value: String(repeating: "f", count: 64)),
-            statistics: BackupStatistics(filesIncluded: filesIncluded, totalSizeBytes: totalBytes, compressedSizeBytes: UInt64(1) << 62,
+            statistics: BackupStatistics(filesIncluded: Int.max, totalSizeBytes: UInt64.max, compressedSizeBytes: UInt64(1) << 62,
                                          compressionRatio: 0.1234567, durationSeconds: 9_999_999.123),
             extensions: extensions, base: base)
         widest.version = base == nil ? MANIFEST_VERSION : INCREMENTAL_MANIFEST_VERSION
