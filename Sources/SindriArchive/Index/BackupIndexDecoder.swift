@@ -19,6 +19,7 @@ public struct BackupIndexDecoder: Sendable {
     /// The last `archive` value read: consecutive files nearly always name the same archive,
     /// so its entries share one string instead of one each.
     private var lastArchive = ""
+    private var lastArchiveBytes: [UInt8] = []
 
     public init() {}
 
@@ -150,7 +151,7 @@ public struct BackupIndexDecoder: Sendable {
     private static func digest(_ token: FlatJSON.Token) -> [UInt8]? {
         switch token {
         case .text(let raw): return hex(raw).flatMap { $0.count == 32 ? $0 : nil }
-        case .unescaped(let bytes): return hex(bytes).flatMap { $0.count == 32 ? $0 : nil }
+        case .unescaped(let bytes): return bytes.withUnsafeBytes(hex).flatMap { $0.count == 32 ? $0 : nil }
         default: return nil
         }
     }
@@ -160,7 +161,10 @@ public struct BackupIndexDecoder: Sendable {
         switch token {
         case .text(let raw):
             guard !raw.isEmpty, raw.count <= 128 else { return nil }
-            if !lastArchive.utf8.elementsEqual(raw) { lastArchive = String(decoding: raw, as: UTF8.self) }
+            if !lastArchiveBytes.withUnsafeBytes({ $0.elementsEqual(raw) }) {
+                lastArchiveBytes = Array(raw)
+                lastArchive = String(decoding: raw, as: UTF8.self)
+            }
             return lastArchive
         case .unescaped(let bytes):
             guard !bytes.isEmpty, bytes.count <= 128 else { return nil }
@@ -170,19 +174,12 @@ public struct BackupIndexDecoder: Sendable {
         }
     }
 
-    static func hex(_ bytes: some Collection<UInt8>) -> [UInt8]? {
-        guard bytes.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 2)
-        var high: UInt8?
-        for byte in bytes {
-            guard let value = nibble(byte) else { return nil }
-            if let first = high {
-                out.append(first << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
+    static func hex(_ digits: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: digits.count / 2)
+        for index in out.indices {
+            guard let high = nibble(digits[2 * index]), let low = nibble(digits[2 * index + 1]) else { return nil }
+            out[index] = high << 4 | low
         }
         return out
     }
@@ -204,7 +201,7 @@ private struct IndexLineFields {
         case sindriIndex, entries, path, pathBase64, type, size, modificationTime, changeTime
         case inode, device, mode, uid, gid, link, linkBase64, sha256, archive
 
-        var name: String {
+        var name: StaticString {
             switch self {
             case .sindriIndex: return "sindri_index"
             case .entries: return "entries"
@@ -250,7 +247,9 @@ private struct IndexLineFields {
             case (12, UInt8(ascii: "s")): candidate = .sindriIndex
             default: candidate = nil
             }
-            guard let candidate, candidate.name.utf8.elementsEqual(bytes) else { return nil }
+            guard let candidate, bytes.elementsEqual(UnsafeRawBufferPointer(start: candidate.name.utf8Start, count: candidate.name.utf8CodeUnitCount)) else {
+                return nil
+            }
             return candidate
         }
     }

@@ -36,8 +36,11 @@ struct TreeIndexBuilder: Sendable {
     private(set) var stamps: [FileStamp] = []
     /// For each walked entry, its index among `entries` (nil: left out).
     private(set) var layoutIndex: [Int?] = []
-    /// Files taken from the base: walked index -> (SHA-256, archive holding the content).
-    private(set) var reused: [Int: (digest: [UInt8], archive: String)] = [:]
+    /// The base's records, and for each walked file taken from the base (its content neither
+    /// read nor archived again) the index of its record there, which names its SHA-256 and the
+    /// archive holding it.
+    private let baseEntries: [BackupIndexEntry]
+    private(set) var reused: [Int: Int] = [:]
     private(set) var fileCount = 0
     private(set) var fileBytes: UInt64 = 0
 
@@ -47,20 +50,21 @@ struct TreeIndexBuilder: Sendable {
     /// Blocking (reads files): run it on `BlockingExecutor.shared`.
     init(walk: WalkResult, base: BaseArchive?, rehash: Bool, homeDescriptor: Int32) throws {
         self.walk = walk
-        var baseEntries: [[UInt8]: BackupIndexEntry] = [:]
-        if let base {
-            baseEntries.reserveCapacity(base.entries.count)
-            for entry in base.entries { baseEntries[entry.path] = entry }
-        }
-        var reusedPaths = Set<[UInt8]>()
+        baseEntries = base?.entries ?? []
+        var basePosition: [PathKey: Int] = [:]
+        basePosition.reserveCapacity(baseEntries.count)
+        for (position, entry) in baseEntries.enumerated() { basePosition[PathKey(entry.path)] = position }
+        // Only a hard link needs to know whether its target was left out; most trees have none.
+        let hasHardLinks = base != nil && walk.entries.contains { $0.kind == .hardLink }
+        var reusedPaths = Set<PathKey>()
         layoutIndex.reserveCapacity(walk.entries.count)
         for (index, entry) in walk.entries.enumerated() {
             if index % 256 == 0 { try Interruption.checkpoint() }
             let stamp = index < walk.stamps.count ? walk.stamps[index] : FileStamp()
             var keep = true
-            if base != nil, entry.kind == .regular {
-                let current = Self.record(entry, stamp)
-                switch ChangeDetection.decide(current: current, base: baseEntries[entry.path], baseHasIndex: base!.hasIndex, rehash: rehash) {
+            if let base, entry.kind == .regular, let position = basePosition[PathKey(entry.path)] {
+                let previous = baseEntries[position]
+                switch ChangeDetection.decide(current: Self.record(entry, stamp), base: previous, baseHasIndex: base.hasIndex, rehash: rehash) {
                 case .changed:
                     break
                 case .unchanged:
@@ -68,15 +72,15 @@ struct TreeIndexBuilder: Sendable {
                 case .compareDigest(let expected):
                     keep = Self.digest(of: entry.path, stamp: stamp, home: homeDescriptor) != expected
                 }
-                if !keep, let previous = baseEntries[entry.path], let digest = previous.sha256, let archive = previous.archive {
-                    reused[index] = (digest, archive)
-                    reusedPaths.insert(entry.path)
+                if !keep, previous.sha256 != nil, previous.archive != nil {
+                    reused[index] = position
+                    if hasHardLinks { reusedPaths.insert(PathKey(entry.path)) }
                 } else {
                     keep = true
                 }
             }
             // A hard link to a file left out would name a member this tar does not have.
-            if entry.kind == .hardLink, reusedPaths.contains(entry.linkTarget) { keep = false }
+            if entry.kind == .hardLink, reusedPaths.contains(PathKey(entry.linkTarget)) { keep = false }
             if keep {
                 layoutIndex.append(entries.count)
                 entries.append(entry)
@@ -95,15 +99,15 @@ struct TreeIndexBuilder: Sendable {
     /// SHA-256 (by index in `entries`), `archive` this archive's data checksum.
     func encodedIndex(digests: [[UInt8]?], archive: String) -> [UInt8] {
         var out = BackupIndexCodec.header(entries: walk.entries.count)
-        out.reserveCapacity(walk.entries.count * 260)
+        out.reserveCapacity(walk.entries.count * 400)
         let emptyDigest = Array(SHA256.hash(data: [UInt8]()))
         for (index, entry) in walk.entries.enumerated() {
             let stamp = index < walk.stamps.count ? walk.stamps[index] : FileStamp()
             var record = Self.record(entry, stamp)
             if entry.kind == .regular {
-                if let (digest, holder) = reused[index] {
-                    record.sha256 = digest
-                    record.archive = holder
+                if let position = reused[index] {
+                    record.sha256 = baseEntries[position].sha256
+                    record.archive = baseEntries[position].archive
                 } else if let position = layoutIndex[index] {
                     record.sha256 = digests[position] ?? (entry.size == 0 ? emptyDigest : nil)
                     record.archive = archive
