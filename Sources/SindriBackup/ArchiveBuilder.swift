@@ -44,47 +44,61 @@ public struct ArchiveBuilder: Sendable {
         home: String, output: BackupOutput, progress: (@Sendable (BackupProgress) -> Void)? = nil
     ) async throws -> BackupResult {
         let started = Date()
+        var phases = PhaseTimer(enabled: ProcessInfo.processInfo.environment["SINDRI_TRACE_PHASES"] != nil)
         let homeDescriptor = try Self.openHome(home)
         defer { close(homeDescriptor) }
         let selection = BackupSelection(profile: config.profile, userRules: try config.exclusions.rules())
         let source = config.source ?? SourceDetector.source(home: home)
-        let (base, baseNote) = try await incrementalBase(output: output, source: source)
+        var (base, baseNote) = try await locateBase(output: output, source: source)
+        phases.mark("locate base")
         if let base, base.isEncrypted, config.encryption == nil {
             // A plain incremental would hold, readable by anyone, the paths and changed files
             // of a tree its user chose to encrypt.
             throw SindriError(.invalidArgument, "the base \(base.path) is encrypted, so the incremental must be too: give --recipient, --recipients-file or --passphrase")
         }
-        let archive = try await ArchiveSinks.open(
-            for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
-        do {
-            let result = try await write(
-                home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
-                archive: archive, started: started, base: base, progress: progress)
-            var noted = result
-            if let baseNote { noted.notes.insert(baseNote, at: 0) }
-            return noted
-        } catch {
-            // On the I/O thread, where a sink may wait (an upload's abort is a network call that
-            // must finish before the process exits).
-            _ = try? await BlockingExecutor.shared.run { archive.abort() }
-            throw error
+        while true {
+            let archive = try await ArchiveSinks.open(
+                for: output, instanceName: source.instanceName, date: started, incremental: base != nil, encryption: config.encryption)
+            do {
+                var result = try await write(
+                    home: home, homeDescriptor: homeDescriptor, selection: selection, source: source,
+                    archive: archive, started: started, base: base, progress: progress, phases: &phases)
+                phases.report()
+                if let baseNote { result.notes.insert(baseNote, at: 0) }
+                return result
+            } catch {
+                // On the I/O thread, where a sink may wait (an upload's abort is a network call that
+                // must finish before the process exits).
+                _ = try? await BlockingExecutor.shared.run { archive.abort() }
+                // The backup found as base cannot be read past its manifest: a full backup, as
+                // when there is none (nothing of the aborted attempt remains).
+                guard let unusable = error as? UnusableBase, base != nil else { throw error }
+                (base, baseNote) = (nil, unusable.note)
+            }
         }
     }
 
     private func write(
         home: String, homeDescriptor: Int32, selection: BackupSelection, source: SourceInfo,
-        archive: any ArchiveSink, started: Date, base: BaseArchive?, progress: (@Sendable (BackupProgress) -> Void)?
+        archive: any ArchiveSink, started: Date, base baseChoice: BaseChoice?, progress: (@Sendable (BackupProgress) -> Void)?,
+        phases: inout PhaseTimer
     ) async throws -> BackupResult {
         let io = BlockingExecutor.shared
         // 1. Walk (never archiving the archive: not the temporary file, nor an old archive or sidecar at the path).
         var excluded = Self.outputIdentities(finalPath: archive.location)
         if let identity = archive.identity { excluded.insert(identity) }
         let walker = DirectoryWalker(homeDescriptor: homeDescriptor, selection: selection, options: config.exclusions.walk, excludedFiles: excluded)
+        // The base's index is read meanwhile, on another thread (see `BaseChoice.archive()`).
+        async let baseRead = baseChoice?.archive()
         let walk = try await BlockingExecutor.shared.run { try walker.walk() }
         try Task.checkCancellation()
+        phases.mark("walk")
+        let base = try await baseRead
+        phases.mark("base index")
         // What goes into the tar: everything, or (incremental) what changed since the base.
         let rehash = config.incremental?.rehash ?? false
         let tree = try await io.run { try TreeIndexBuilder(walk: walk, base: base, rehash: rehash, homeDescriptor: homeDescriptor) }
+        phases.mark("compare")
         // An upper bound of the archive's size (stored blocks add a little to incompressible data),
         // for sinks that plan ahead (the part size of an upload).
         archive.expectSize(tree.fileBytes + tree.fileBytes / 64 + UInt64(tree.entries.count) * 1536 + (16 << 20))
@@ -142,6 +156,7 @@ public struct ArchiveBuilder: Sendable {
             }
         }
         try Task.checkCancellation()
+        phases.mark("data")
         let dataChecksum = archive.dataChecksum()
         let warnings = walk.warnings + tracker.warnings
 
@@ -149,6 +164,7 @@ public struct ArchiveBuilder: Sendable {
         let newest = walk.entries.map(\.modificationTime).max() ?? 0
         // The index comes first: a base's index is then read without inflating the checksums.
         let index = tree.encodedIndex(digests: tracker.digests, archive: dataChecksum)
+        phases.mark("index")
         var checksums = tracker.checksumMember()
         ChecksumList.appendLine(path: Array(INDEX_FILENAME.utf8), digest: Array(SHA256.hash(data: index)), to: &checksums)
         var trailer = ManifestMember.fileMember(path: INDEX_FILENAME, contents: index, modificationTime: newest)
@@ -162,14 +178,26 @@ public struct ArchiveBuilder: Sendable {
             trailer += ManifestMember.fileMember(path: SUMMARY_FILENAME, contents: Array(try encoder.encode(summary)), modificationTime: newest)
         }
         trailer += TarHeaderEncoder.endOfArchive()
-        var offset = 0
-        while offset < trailer.count {
-            let end = min(offset + config.blockSize, trailer.count)
-            let member = try trailer[offset..<end].withUnsafeBytes { try pool.compress($0, kind: .trailer) }
-            try await io.run { try archive.write(member, isData: false) }
-            offset = end
+        // Compressed on every worker, as the data is: the index (some 400 bytes a path) is most
+        // of what an incremental writes, and one core compressing it alone was a fifth of its time.
+        let trailerBytes = trailer
+        let pieces = stride(from: 0, to: trailerBytes.count, by: config.blockSize).map { $0..<min($0 + config.blockSize, trailerBytes.count) }
+        var next = 0
+        while next < pieces.count {
+            let batch = Array(pieces[next..<min(next + max(1, config.workers), pieces.count)])
+            let members = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                for (position, range) in batch.enumerated() {
+                    group.addTask { (position, try trailerBytes[range].withUnsafeBytes { try pool.compress($0, kind: .trailer) }) }
+                }
+                var members = [[UInt8]](repeating: [], count: batch.count)
+                for try await (position, member) in group { members[position] = member }
+                return members
+            }
+            for member in members { try await io.run { try archive.write(member, isData: false) } }
+            next += batch.count
         }
 
+        phases.mark("trailer")
         // 5. Final manifest in place, then make it durable and visible.
         PointOfNoReturn.pass("the archive was complete when the signal arrived, and was kept")
         let duration = Date().timeIntervalSince(started)
@@ -186,6 +214,7 @@ public struct ArchiveBuilder: Sendable {
             // encrypting sink seals its final chunk here).
             _ = try await io.run { try archive.commit(replacingStartWith: nil) }
         }
+        phases.mark("commit")
         return BackupResult(
             archivePath: archive.location, checksumPath: checksumPath, fileCount: tree.fileCount,
             memberCount: tree.entries.count, totalBytes: tree.fileBytes, sizeBytes: archive.bytesWritten,
