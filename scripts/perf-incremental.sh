@@ -7,14 +7,15 @@
 #    --json` names them), so that the three tools read exactly the same files.
 # 2. Level 0: `sindri backup -p full` (the full), `tar --listed-incremental` level 0 through
 #    `pigz -6` (parallel gzip at our level, as our archive is written), and `restic backup`
-#    (the first snapshot, local repository).
+#    (the first snapshot, a local repository of its own for each round).
 # 3. Changes 1% of the regular files by count AND by bytes, spread over the tree: in each run of
 #    100 files in path order, the one file (not chosen in an earlier round) whose size is closest
 #    to what keeps the running total at 1% of the bytes so far; each chosen file is rewritten in
 #    place with the same size and other bytes (every 512th byte flipped), its mtime one second on.
 # 4. Level 1: `sindri backup --incremental`, GNU tar level 1 (a copy of the level-0 snapshot
 #    file) and restic's second backup, each timed: wall, CPU, peak RSS, archive or repository
-#    growth.
+#    growth. Steps 2-4 are repeated --rounds times (default 3), each round on the tree as the
+#    previous one left it; the table gives the medians, and every round's ratio.
 # 5. Four more rounds of 1% changes (other files each time), each followed by an incremental:
 #    a chain of a full and 5 incrementals, and one full backup of the same final tree. Then
 #    --restores pairs (default 3) of restores into an empty directory, alternating which goes
@@ -25,7 +26,7 @@
 # page cache and no dirty pages of an earlier one). The load average before each is recorded.
 #
 # Results: PerfData/incremental.csv (raw) and PerfData/incremental.md.
-# Usage: scripts/perf-incremental.sh [--size 1G] [--seed 42] [--restores 3] [--work DIR] [--keep]
+# Usage: scripts/perf-incremental.sh [--size 1G] [--seed 42] [--rounds 3] [--restores 3] [--work DIR] [--keep]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,6 +34,7 @@ command_line="scripts/perf-incremental.sh $*"
 size=1G
 seed=42
 restores=3
+rounds=3
 work=""
 keep=0
 while [ $# -gt 0 ]; do
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --size) size="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --restores) restores="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -129,7 +132,7 @@ measure() {
 change() {
   python3 - "$home" "$1" "$work/chosen.txt" <<'PY'
 import os, sys
-root, round_, chosen_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+root, round_, chosen_file = sys.argv[1], sys.argv[2], sys.argv[3]
 earlier = set(open(chosen_file).read().split('\0')) if os.path.exists(chosen_file) else set()
 files = []
 for d, ds, fs in os.walk(root):
@@ -165,28 +168,36 @@ PY
 
 newest() { ls -t "$out"/*.tar.gz | head -1; }
 
-export RESTIC_PASSWORD=perf RESTIC_REPOSITORY="$work/restic"
-restic init -q >&2
-
+export RESTIC_PASSWORD=perf
 tar_gz="tar --use-compress-program='pigz -6'"
-measure full sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' -q"
-full_archive="$(newest)"
-measure full tar "$work/level0.tar.gz" "$home" "$tar_gz --listed-incremental='$work/snap0' -cf '$work/level0.tar.gz' -C '$home' ."
-measure full restic "$work/restic" "$home" "restic backup -q '$home'"
-changes="$(change 1)"
-echo "$changes" >&2
-sleep 1
-measure inc1 sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' --incremental -q"
-inc1="$(newest)"
-cp "$work/snap0" "$work/snap1"
-measure inc1 tar "$work/level1.tar.gz" "$home" "$tar_gz --listed-incremental='$work/snap1' -cf '$work/level1.tar.gz' -C '$home' ."
-restic_before=$(du -sb "$work/restic" | cut -f1)
-measure inc1 restic "$work/restic" "$home" "restic backup -q '$home'"
-restic_after=$(du -sb "$work/restic" | cut -f1)
-for round in 2 3 4 5; do
-  more="$(change "$round")"; echo "$more" >&2; changes="$changes; $more"
+changes=""
+# Round r: level 0 of each tool into fresh outputs, 1% changed, level 1. Sizes per round go to
+# sizes.txt (archive bytes; restic: repository before the second snapshot and its growth).
+for r in $(seq 1 "$rounds"); do
+  out="$work/backups-r$r"; mkdir -p "$out"
+  export RESTIC_REPOSITORY="$work/restic-r$r"
+  restic init -q >&2
+  measure "full-r$r" sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' -q"
+  full_archive="$(newest)"
+  measure "full-r$r" tar "$work/level0-r$r.tar.gz" "$home" "$tar_gz --listed-incremental='$work/snap0-r$r' -cf '$work/level0-r$r.tar.gz' -C '$home' ."
+  measure "full-r$r" restic "$RESTIC_REPOSITORY" "$home" "restic backup -q '$home'"
+  more="$(change "r$r")"; echo "$more" >&2; changes="$changes${changes:+; }$more"
   sleep 1
-  measure "inc$round" sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' --incremental -q"
+  measure "inc-r$r" sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' --incremental -q"
+  inc1="$(newest)"
+  cp "$work/snap0-r$r" "$work/snap1-r$r"
+  measure "inc-r$r" tar "$work/level1-r$r.tar.gz" "$home" "$tar_gz --listed-incremental='$work/snap1-r$r' -cf '$work/level1-r$r.tar.gz' -C '$home' ."
+  restic_before=$(du -sb "$RESTIC_REPOSITORY" | cut -f1)
+  measure "inc-r$r" restic "$RESTIC_REPOSITORY" "$home" "restic backup -q '$home'"
+  restic_after=$(du -sb "$RESTIC_REPOSITORY" | cut -f1)
+  echo "$r $(stat -c %s "$full_archive") $(stat -c %s "$inc1") $(stat -c %s "$work/level0-r$r.tar.gz") $(stat -c %s "$work/level1-r$r.tar.gz") $restic_before $((restic_after - restic_before))" >> "$work/sizes.txt"
+  [ "$r" -eq "$rounds" ] || rm -rf "$RESTIC_REPOSITORY" "$work/level0-r$r.tar.gz" "$work/level1-r$r.tar.gz"
+done
+# The chain of the restore comparison continues the last round's full and incremental.
+for round in 2 3 4 5; do
+  more="$(change "chain $round")"; echo "$more" >&2; changes="$changes; $more"
+  sleep 1
+  measure "chain-inc$round" sindri "$out" "$home" "'$sindri' backup --home '$home' -p full -o '$out/' --incremental -q"
 done
 chain_newest="$(newest)"
 final_dir="$work/final-full"; mkdir -p "$final_dir"
@@ -219,18 +230,23 @@ rss() { awk -F, -v s="$1" -v t="$2" '$1 == s && $2 == t { printf "%.0f", $6 / 10
 ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.2f}')" "$@"; }
 series() { awk -F, -v p="$1" -v c="$2" 'index($1, p) == 1 { printf "%s ", c == "cpu" ? $4 + $5 : $3 }' "$csv"; }
-full_size=$(size_of "$full_archive"); inc_size=$(size_of "$inc1")
-tar0_size=$(size_of "$work/level0.tar.gz"); tar1_size=$(size_of "$work/level1.tar.gz")
-restic_growth=$((restic_after - restic_before))
+# Per round, in round order: a column of the CSV (wall, cpu, rss in MiB) and a column of sizes.txt.
+column() { awk -F, -v p="$1" -v t="$2" -v c="$3" '$1 ~ ("^" p "[0-9]+$") && $2 == t { printf "%s ", c == "cpu" ? $4 + $5 : (c == "rss" ? int($6 / 1024) : $3) }' "$csv"; }
+sizes() { awk -v c="$1" '{ printf "%s ", $c }' "$work/sizes.txt"; }
+imedian() { python3 -c "import statistics,sys; print(int(statistics.median(int(x) for x in sys.argv[1:])))" "$@"; }
+each_ratio() { python3 -c "import sys; print(' '.join(f'{float(b)/float(a):.3f}' for a, b in zip(sys.argv[1].split(), sys.argv[2].split())))" "$1" "$2"; }
 rc_walls=$(series restore-chain- wall); rf_walls=$(series restore-full- wall)
 rc_cpus=$(series restore-chain- cpu); rf_cpus=$(series restore-full- cpu)
 # shellcheck disable=SC2086
 rc_wall=$(median $rc_walls); rf_wall=$(median $rf_walls); rc_cpu=$(median $rc_cpus); rf_cpu=$(median $rf_cpus)
-row() {  # TOOL LABEL LEVEL0_BYTES LEVEL1_BYTES LEVEL1_LABEL
-  local tool="$1" label="$2" b0="$3" b1="$4"
-  local w0 w1 c0 c1
-  w0=$(get full "$tool" 3); w1=$(get inc1 "$tool" 3); c0=$(cpu full "$tool"); c1=$(cpu inc1 "$tool")
-  echo "| $label | $w0 s | $w1 s | **$(ratio "$w1" "$w0")** | $c0 s | $c1 s | $(ratio "$c1" "$c0") | $b0 | $b1 | **$(ratio "$b1" "$b0")** | $(rss full "$tool") / $(rss inc1 "$tool") MiB |"
+# shellcheck disable=SC2046
+row() {  # TOOL LABEL LEVEL0_SIZES_COLUMN LEVEL1_SIZES_COLUMN (of sizes.txt)
+  local tool="$1" label="$2"
+  local w0 w1 c0 c1 b0 b1
+  w0=$(median $(column full-r "$tool" wall)); w1=$(median $(column inc-r "$tool" wall))
+  c0=$(median $(column full-r "$tool" cpu)); c1=$(median $(column inc-r "$tool" cpu))
+  b0=$(imedian $(sizes "$3")); b1=$(imedian $(sizes "$4"))
+  echo "| $label | $w0 s | $w1 s | **$(ratio "$w1" "$w0")** | $(each_ratio "$(column full-r "$tool" wall)" "$(column inc-r "$tool" wall)") | $c0 s | $c1 s | $(ratio "$c1" "$c0") | $b0 | $b1 | **$(ratio "$b1" "$b0")** | $(median $(column full-r "$tool" rss)) / $(median $(column inc-r "$tool" rss)) MiB |"
 }
 {
   echo "# Incremental backups: sindri --incremental vs GNU tar --listed-incremental and restic"
@@ -245,15 +261,18 @@ row() {  # TOOL LABEL LEVEL0_BYTES LEVEL1_BYTES LEVEL1_LABEL
   echo "- Tree: sindri-workspace --size $size --seed $seed minus what the full profile always leaves out: $tree_files files, $tree_bytes bytes; all three tools read it whole"
   echo "- Changes (every round rewrites other files in place, same size, mtime +1 s): $changes"
   echo
-  echo "## Second backup after changing 1% of the files"
+  echo "## Second backup after changing 1% of the files (medians of $rounds rounds)"
   echo
-  echo "| | level 0 wall | level 1 wall | 1 ÷ 0 | level 0 CPU | level 1 CPU | 1 ÷ 0 | level 0 bytes | level 1 bytes | 1 ÷ 0 | peak RSS 0 / 1 |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  row sindri "sindri \`-p full\`, then \`--incremental\`" "$full_size" "$inc_size"
-  row tar "GNU tar \`--listed-incremental\` \\| pigz -6" "$tar0_size" "$tar1_size"
-  row restic "restic: first, second snapshot (bytes: repository, growth)" "$restic_before" "$restic_growth"
+  echo "Each round: level 0 of every tool, 1% of the files changed, level 1 of every tool, on the tree as the round before left it. Ratios in bold are of the medians."
   echo
-  echo "Level 1 across tools (sindri ÷ peer): wall $(ratio "$(get inc1 sindri 3)" "$(get inc1 tar 3)") of GNU tar's, $(ratio "$(get inc1 sindri 3)" "$(get inc1 restic 3)") of restic's; bytes $(ratio "$inc_size" "$tar1_size") of GNU tar's, $(ratio "$inc_size" "$restic_growth") of restic's growth."
+  echo "| | level 0 wall | level 1 wall | 1 ÷ 0 | 1 ÷ 0 each round | level 0 CPU | level 1 CPU | 1 ÷ 0 | level 0 bytes | level 1 bytes | 1 ÷ 0 | peak RSS 0 / 1 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  row sindri "sindri \`-p full\`, then \`--incremental\`" 2 3
+  row tar "GNU tar \`--listed-incremental\` \\| pigz -6" 4 5
+  row restic "restic: first, second snapshot (bytes: repository, growth)" 6 7
+  echo
+  # shellcheck disable=SC2046
+  echo "Level 1 across tools (sindri ÷ peer, medians): wall $(ratio "$(median $(column inc-r sindri wall))" "$(median $(column inc-r tar wall))") of GNU tar's, $(ratio "$(median $(column inc-r sindri wall))" "$(median $(column inc-r restic wall))") of restic's; bytes $(ratio "$(imedian $(sizes 3))" "$(imedian $(sizes 5))") of GNU tar's, $(ratio "$(imedian $(sizes 3))" "$(imedian $(sizes 7))") of restic's growth."
   echo
   echo "Goals (sindri): incremental wall ≤ 10% of the full's, archive ≤ 3% of the full's size."
   echo
@@ -269,7 +288,7 @@ row() {  # TOOL LABEL LEVEL0_BYTES LEVEL1_BYTES LEVEL1_LABEL
   echo
   echo "Stages (\`SINDRI_TRACE_PHASES\`), chain: $(tail -1 "$work/phases-chain.txt" | sed 's/^sindri: phases: //'); full: $(tail -1 "$work/phases-full.txt" | sed 's/^sindri: phases: //')."
   echo
-  echo "Incremental rounds (sindri): $(awk -F, '$2 == "sindri" && $1 ~ /^inc/ { printf "%s %s s (backups directory then %s bytes); ", $1, $3, $7 }' "$csv")"
+  echo "Incremental backups of the chain (sindri; the first is the last round's level 1): $(awk -F, -v last="inc-r$rounds" '$2 == "sindri" && ($1 == last || $1 ~ /^chain-inc/) { printf "%s %s s (backups directory then %s bytes); ", $1, $3, $7 }' "$csv")"
 } > "$here/PerfData/incremental.md"
 cat "$here/PerfData/incremental.md"
 [ "$keep" -eq 1 ] || rm -rf "$work"

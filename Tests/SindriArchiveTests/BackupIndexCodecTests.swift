@@ -83,6 +83,45 @@ import Testing
         #expect(throws: BackupIndexError(message)) { try BackupIndexDecoder.decode(Array(text.utf8)) }
     }
 
+    /// The exact bytes of a line: readers of earlier archives (and scripts) depend on them.
+    @Test func writesTheDocumentedLineByteForByte() {
+        let bytes = BackupIndexCodec.encode(Array(Self.samples[0...2]))
+        let expected = """
+            {"sindri_index":1,"entries":3}
+            {"path":"dir","type":"directory","size":0,"mtime_ns":1700000000123456789,"ctime_ns":0,"inode":0,"device":0,"mode":493,"uid":0,"gid":0}
+            {"path":"dir/file \\"q\\"\\\\\\n\\t\\u0001.txt","type":"file","size":12,"mtime_ns":-1500000000,"ctime_ns":1700000001000000001,"inode":18446744073709551615,"device":2049,"mode":416,"uid":1000,"gid":100,"sha256":"\(Self.digest.map { String(format: "%02x", $0) }.joined())","archive":"\(String(repeating: "ab", count: 32))"}
+            {"path_b64":"Zun/","type":"symlink","size":0,"mtime_ns":0,"ctime_ns":0,"inode":0,"device":0,"mode":420,"uid":0,"gid":0,"link_b64":"Li7+"}
+
+            """
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
+    /// Any JSON object with these keys is read, as a JSON tool would write it: keys in any
+    /// order, blanks, escaped keys, keys the index does not know; a repeated key is refused.
+    @Test func readsAnyKeyOrderAndRefusesRepeatedKeys() throws {
+        let header = "{\"sindri_index\":1,\"entries\":1}\n"
+        let reordered = "{ \"gid\" : 7, \"extra\": [1], \"mode\":420,\"uid\":0,\"p\\u0061th\":\"a\\/b\",\"type\":\"fifo\",\"size\":0,\"mtime_ns\":1,\"ctime_ns\":2,\"inode\":3,\"device\":4}\n"
+        #expect(throws: BackupIndexError("line 2 of the index is not a JSON object")) { try BackupIndexDecoder.decode(Array((header + reordered).utf8)) }
+        let valid = reordered.replacingOccurrences(of: "\"extra\": [1]", with: "\"extra\": null, \"more\": true")
+        let entries = try BackupIndexDecoder.decode(Array((header + valid).utf8))
+        #expect(entries == [BackupIndexEntry(path: Array("a/b".utf8), kind: .fifo, modificationNanoseconds: 1, changeNanoseconds: 2,
+                                              inode: 3, device: 4, mode: 0o644, uid: 0, gid: 7)])
+        for repeated in [valid.replacingOccurrences(of: "\"gid\" : 7", with: "\"gid\" : 7, \"gid\": 7"),
+                         valid.replacingOccurrences(of: "\"more\": true", with: "\"more\": true, \"more\": 1")] {
+            #expect(throws: BackupIndexError("line 2 of the index is not a JSON object")) { try BackupIndexDecoder.decode(Array((header + repeated).utf8)) }
+        }
+    }
+
+    @Test func refusesALineLongerThanTheLimitWhereverTheChunksEnd() throws {
+        let name = String(repeating: "n", count: BackupIndexCodec.maximumLineLength)
+        let text = "{\"sindri_index\":1,\"entries\":1}\n{\"path\":\"\(name)\"}\n"
+        #expect(throws: BackupIndexError("line 2 of the index is implausibly long")) { try BackupIndexDecoder.decode(Array(text.utf8)) }
+        var decoder = BackupIndexDecoder()
+        #expect(throws: BackupIndexError("line 2 of the index is implausibly long")) {
+            for piece in Array(text.utf8).chunked(by: 4096) { try decoder.consume(piece) { _ in } }
+        }
+    }
+
     @Test func fileWithoutDigestOrArchiveIsRefused() {
         let line = "{\"sindri_index\":1,\"entries\":1}\n{\"path\":\"a\",\"type\":\"file\",\"size\":1,\"mtime_ns\":0,\"ctime_ns\":0,\"inode\":1,\"device\":1,\"mode\":420,\"uid\":0,\"gid\":0}\n"
         #expect(throws: BackupIndexError("line 2 of the index has no SHA-256 for a file")) { try BackupIndexDecoder.decode(Array(line.utf8)) }
@@ -172,5 +211,11 @@ import Testing
         let state = try ChainFinalState(newest: [older, newer, BackupIndexEntry(path: Array("d".utf8), kind: .directory)], chain: ["new", "mid", "old"])
         #expect(state.items.map(\.holder) == [2, 0, nil])
         #expect(throws: BackupIndexError.self) { try ChainFinalState(newest: [older], chain: ["new"]) }
+    }
+}
+
+private extension Array {
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

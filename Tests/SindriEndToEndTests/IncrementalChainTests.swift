@@ -325,6 +325,26 @@ struct IncrementalChainTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
     }
 
+    /// The base is found by its manifest and its index read during the walk, after the archive
+    /// was started under an incremental's name: that attempt must vanish without a trace.
+    @Test("--incremental whose newest backup is damaged past its manifest makes a full backup, says why, and leaves nothing of the attempt")
+    func unreadableNewestBaseFallsBackToFull() throws {
+        let temp = try TemporaryDirectory("inc-unreadable")
+        let source = temp.sub("source")
+        let backups = temp.sub("backups")
+        _ = try RestoreFixtures.smallHome(at: source)
+        let (full, _) = try Self.backup(source, into: backups, [])
+        // The manifest (the first gzip member) stays whole; the rest is cut short.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: full))
+        try bytes.prefix(bytes.count * 6 / 10).write(to: URL(fileURLWithPath: full))
+        let (made, output) = try Self.backup(source, into: backups, ["--incremental"])
+        #expect(output.stderr.contains("cannot be a base") && output.stderr.contains("making a full backup"), "\(output.stderr)")
+        #expect(!made.hasSuffix("-inc.tar.gz"), "\(made)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: backups)
+        #expect(!left.contains { $0.contains("-inc") || $0.hasPrefix(".") }, "\(left)")
+        #expect(try Shell.run(["tar", "-tzf", made]).status == 0)
+    }
+
     @Test("an older sindri's format check refuses an incremental: its major version differs from a full archive's")
     func incrementalHasNewMajorVersion() throws {
         let temp = try TemporaryDirectory("inc-version")

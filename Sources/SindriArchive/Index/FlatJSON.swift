@@ -1,68 +1,101 @@
-/// A parser for the one-level JSON objects of the index: string, integer, boolean and null
-/// values (nested values are refused). Strings come back as UTF-8 bytes.
+/// A scanner for the one-level JSON objects of the index: string, integer, boolean and null
+/// values (nested values are refused).
+///
+/// It hands each key and value to a closure as it meets them instead of building a dictionary:
+/// an index has one object per path, and a dictionary of `String` keys per line (plus an array
+/// per string) cost more than everything else an incremental backup does with the index. A
+/// string without escapes comes back as the bytes between its quotes, in the line itself; only
+/// a string with escapes is copied (unescaped) into an array.
 enum FlatJSON {
-    enum Value: Equatable {
-        case string([UInt8])
+    /// A key or value as the scanner met it. `text` points into the line being scanned and is
+    /// valid only during the call it is handed to.
+    enum Token {
+        /// A string without escapes: the (valid UTF-8) bytes between its quotes.
+        case text(UnsafeRawBufferPointer)
+        /// A string with escapes, unescaped (valid UTF-8).
+        case unescaped([UInt8])
         case integer(Int64)
         /// An integer above Int64.max (device and inode numbers are unsigned).
         case unsigned(UInt64)
         case boolean(Bool)
         case null
+
+        /// The bytes of a string, nil for any other value.
+        var stringBytes: [UInt8]? {
+            switch self {
+            case .text(let raw): return Array(raw)
+            case .unescaped(let bytes): return bytes
+            default: return nil
+            }
+        }
+
+        /// Whether this is the string `literal` (its UTF-8 bytes).
+        func isString(_ literal: StaticString) -> Bool {
+            let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+            switch self {
+            case .text(let raw): return raw.elementsEqual(expected)
+            case .unescaped(let bytes): return bytes.elementsEqual(expected)
+            default: return false
+            }
+        }
     }
 
     struct Malformed: Error {}
 
-    static func parse(_ bytes: [UInt8]) throws -> [String: Value] {
+    /// Scans one object, calling `field` with each key (always a string token) and its value in
+    /// the order they appear. Throws `Malformed` for anything that is not a flat JSON object
+    /// (nothing may follow its closing brace but blanks); the caller decides about duplicate keys.
+    static func scan(_ bytes: UnsafeRawBufferPointer, _ field: (Token, Token) throws -> Void) throws {
         var cursor = 0
-        var result: [String: Value] = [:]
+        let count = bytes.count
         func skipSpace() {
-            while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0D { cursor += 1 }
+            while cursor < count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 || bytes[cursor] == 0x0D { cursor += 1 }
         }
         func expect(_ byte: UInt8) throws {
             skipSpace()
-            guard cursor < bytes.count, bytes[cursor] == byte else { throw Malformed() }
+            guard cursor < count, bytes[cursor] == byte else { throw Malformed() }
             cursor += 1
         }
         try expect(UInt8(ascii: "{"))
         skipSpace()
-        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "}") {
+        if cursor < count, bytes[cursor] == UInt8(ascii: "}") {
             cursor += 1
         } else {
             while true {
                 skipSpace()
-                let key = String(decoding: try string(bytes, &cursor), as: UTF8.self)
+                let key = try string(bytes, &cursor)
                 try expect(UInt8(ascii: ":"))
                 skipSpace()
-                guard cursor < bytes.count else { throw Malformed() }
-                let value: Value
+                guard cursor < count else { throw Malformed() }
+                let value: Token
                 switch bytes[cursor] {
-                case UInt8(ascii: "\""): value = .string(try string(bytes, &cursor))
+                case UInt8(ascii: "\""): value = try string(bytes, &cursor)
                 case UInt8(ascii: "-"), 0x30...0x39: value = try number(bytes, &cursor)
                 case UInt8(ascii: "t"): try literal("true", bytes, &cursor); value = .boolean(true)
                 case UInt8(ascii: "f"): try literal("false", bytes, &cursor); value = .boolean(false)
                 case UInt8(ascii: "n"): try literal("null", bytes, &cursor); value = .null
                 default: throw Malformed()
                 }
-                guard result.updateValue(value, forKey: key) == nil else { throw Malformed() }
+                try field(key, value)
                 skipSpace()
-                guard cursor < bytes.count else { throw Malformed() }
+                guard cursor < count else { throw Malformed() }
                 if bytes[cursor] == UInt8(ascii: ",") { cursor += 1; continue }
                 if bytes[cursor] == UInt8(ascii: "}") { cursor += 1; break }
                 throw Malformed()
             }
         }
         skipSpace()
-        guard cursor == bytes.count else { throw Malformed() }
-        return result
+        guard cursor == count else { throw Malformed() }
     }
 
-    private static func literal(_ word: String, _ bytes: [UInt8], _ cursor: inout Int) throws {
-        let expected = Array(word.utf8)
-        guard cursor + expected.count <= bytes.count, Array(bytes[cursor..<(cursor + expected.count)]) == expected else { throw Malformed() }
+    private static func literal(_ word: StaticString, _ bytes: UnsafeRawBufferPointer, _ cursor: inout Int) throws {
+        let expected = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard cursor + expected.count <= bytes.count,
+              UnsafeRawBufferPointer(rebasing: bytes[cursor..<(cursor + expected.count)]).elementsEqual(expected) else { throw Malformed() }
         cursor += expected.count
     }
 
-    private static func number(_ bytes: [UInt8], _ cursor: inout Int) throws -> Value {
+    private static func number(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int) throws -> Token {
         var negative = false
         if bytes[cursor] == UInt8(ascii: "-") {
             negative = true
@@ -89,17 +122,49 @@ enum FlatJSON {
         return magnitude <= UInt64(Int64.max) ? .integer(Int64(magnitude)) : .unsigned(magnitude)
     }
 
-    private static func string(_ bytes: [UInt8], _ cursor: inout Int) throws -> [UInt8] {
+    /// A string token: finds the closing quote first (skipping the byte after each backslash),
+    /// and only unescapes when a backslash was seen. Either way the result is checked to be UTF-8.
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int) throws -> Token {
         guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") else { throw Malformed() }
         cursor += 1
+        let start = cursor
+        var escaped = false
+        var ascii = true
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            switch byte {
+            case UInt8(ascii: "\""):
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<cursor])
+                cursor += 1
+                if escaped {
+                    let out = try unescape(raw)
+                    guard String(validating: out, as: UTF8.self) != nil else { throw Malformed() }
+                    return .unescaped(out)
+                }
+                guard ascii || String(validating: raw, as: UTF8.self) != nil else { throw Malformed() }
+                return .text(raw)
+            case 0x5C:
+                escaped = true
+                cursor += 2
+            case 0..<0x20:
+                throw Malformed()
+            default:
+                if byte >= 0x80 { ascii = false }
+                cursor += 1
+            }
+        }
+        throw Malformed()
+    }
+
+    /// The bytes of a string's content (between its quotes) with its escapes resolved.
+    private static func unescape(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var cursor = 0
         while cursor < bytes.count {
             let byte = bytes[cursor]
             cursor += 1
             switch byte {
-            case UInt8(ascii: "\""):
-                guard String(validating: out, as: UTF8.self) != nil else { throw Malformed() }
-                return out
             case 0x5C:
                 guard cursor < bytes.count else { throw Malformed() }
                 let escape = bytes[cursor]
@@ -126,14 +191,13 @@ enum FlatJSON {
                     out.append(contentsOf: Array(String(Character(value)).utf8))
                 default: throw Malformed()
                 }
-            case 0..<0x20: throw Malformed()
             default: out.append(byte)
             }
         }
-        throw Malformed()
+        return out
     }
 
-    private static func hex4(_ bytes: [UInt8], _ cursor: inout Int) throws -> UInt32 {
+    private static func hex4(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int) throws -> UInt32 {
         guard cursor + 4 <= bytes.count else { throw Malformed() }
         var value: UInt32 = 0
         for byte in bytes[cursor..<(cursor + 4)] {

@@ -2,14 +2,74 @@ import Foundation
 import SindriArchive
 import SindriSystem
 
+/// The base of an incremental as a backup first learns it: read whole already (a base named
+/// with `--base`, a base on S3), or found by its manifest in the output directory with its
+/// index still to read, which the backup reads side by side with its walk.
+enum BaseChoice: Sendable {
+    case read(BaseArchive)
+    case found(path: String, keys: ArchiveDecryptionKeys, isEncrypted: Bool)
+
+    var path: String {
+        switch self {
+        case .read(let base): return base.path
+        case .found(let path, _, _): return path
+        }
+    }
+
+    var isEncrypted: Bool {
+        switch self {
+        case .read(let base): return base.isEncrypted
+        case .found(_, _, let isEncrypted): return isEncrypted
+        }
+    }
+
+    /// The base's tree. A found base is read on a worker thread: the engine's I/O thread is
+    /// walking the home meanwhile, and on a tree of tens of thousands of files each takes a
+    /// good part of an incremental backup's time.
+    ///
+    /// - Throws: `UnusableBase` when the archive found cannot be read past its manifest.
+    func archive() async throws -> BaseArchive {
+        switch self {
+        case .read(let base):
+            return base
+        case .found(let path, let keys, _):
+            do {
+                return try await BlockingExecutor.workers[0].run { try BaseArchiveReader.read(path, keys: keys) }
+            } catch let error as SindriError {
+                throw UnusableBase(note: "the newest backup \(path) cannot be a base (\(error.message)): making a full backup")
+            }
+        }
+    }
+}
+
+/// The backup found as base turned out unreadable past its manifest: a full backup is made
+/// instead, as when there is none, and `note` says why.
+struct UnusableBase: Error {
+    let note: String
+}
+
 extension ArchiveBuilder {
-    /// The base of an incremental backup, or nil for a full one, with what to tell the user when
-    /// an incremental was asked for and a full backup is made instead.
+    /// The base of an incremental, or nil for a full backup, with what to tell the user when
+    /// an incremental was asked for and a full backup is made instead. Reads the base whole
+    /// (for `--dry-run`); a backup uses `locateBase` and reads the index during its walk.
+    func incrementalBase(output: BackupOutput, source: SourceInfo) async throws -> (BaseArchive?, String?) {
+        let (choice, note) = try await locateBase(output: output, source: source)
+        guard let choice else { return (nil, note) }
+        do {
+            return (try await choice.archive(), note)
+        } catch let unusable as UnusableBase {
+            return (nil, unusable.note)
+        }
+    }
+
+    /// The base of an incremental, or nil for a full one, with what to tell the user when an
+    /// incremental was asked for and a full backup is made instead.
     ///
     /// `--base ARCHIVE` must be usable: a missing or damaged one is an error (the user named
-    /// it). `--incremental` alone takes the newest backup of the same source and profile in the
-    /// output directory; when there is none, or it cannot be read, the backup is a full one.
-    func incrementalBase(output: BackupOutput, source: SourceInfo) async throws -> (BaseArchive?, String?) {
+    /// it), and it is read whole here. `--incremental` alone takes the newest backup of the same
+    /// source and profile in the output directory, found by its manifest; when there is none
+    /// the backup is a full one (and when its index cannot be read, see `UnusableBase`).
+    func locateBase(output: BackupOutput, source: SourceInfo) async throws -> (BaseChoice?, String?) {
         guard let options = config.incremental else { return (nil, nil) }
         let directory: String
         switch output {
@@ -18,11 +78,12 @@ extension ArchiveBuilder {
         case .directory(let path): directory = path
         case .file(let path): directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         case .s3(let argument, let remote):
-            return try await s3Base(output: argument, remote: remote, named: options.base, source: source, keys: options.keys)
+            let (base, note) = try await s3Base(output: argument, remote: remote, named: options.base, source: source, keys: options.keys)
+            return (base.map(BaseChoice.read), note)
         }
         let keys = options.keys
         if let named = options.base {
-            return (try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named, keys: keys) }, nil)
+            return (.read(try await BlockingExecutor.shared.run { try BaseArchiveReader.read(named, keys: keys) }), nil)
         }
         let profile = config.profile
         let (newest, locked) = try await BlockingExecutor.shared.run {
@@ -38,12 +99,7 @@ extension ArchiveBuilder {
         guard let found = newest else {
             return (nil, "no earlier backup of \(source.instanceName.isEmpty ? "this home" : source.instanceName) with profile \(profile.rawValue) in \(directory)\(unopened): making a full backup")
         }
-        do {
-            let base = try await BlockingExecutor.shared.run { try BaseArchiveReader.read(found.path, keys: keys) }
-            return (base, locked.isEmpty ? nil : "the base is \(found.path)\(unopened)")
-        } catch let error as SindriError {
-            return (nil, "the newest backup \(found.path) cannot be a base (\(error.message)): making a full backup")
-        }
+        return (.found(path: found.path, keys: keys, isEncrypted: found.isEncrypted), locked.isEmpty ? nil : "the base is \(found.path)\(unopened)")
     }
 
     /// The base of an incremental written to S3: `--base` (an `s3://` object or a local file),

@@ -12,6 +12,8 @@ public enum BackupLocator {
         public var path: String
         public var manifest: BackupManifest
         public var modified: Date
+        /// Whether it is an age file (its manifest was read through its encryption).
+        public var isEncrypted = false
     }
 
     /// An encrypted archive whose manifest could not be read: no key of the kind it needs was
@@ -58,7 +60,7 @@ public enum BackupLocator {
                 continue
             }
             guard let head = try? BaseArchiveReader.head(file) else { continue }
-            found.append(Found(path: path, manifest: head.manifest, modified: modified))
+            found.append(Found(path: path, manifest: head.manifest, modified: modified, isEncrypted: file.isEncrypted))
         }
         return (found.sorted { ($0.manifest.createdAt, $0.modified) < ($1.manifest.createdAt, $1.modified) }, locked)
     }
