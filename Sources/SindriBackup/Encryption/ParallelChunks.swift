@@ -8,6 +8,12 @@ import SindriAge
 /// Dispatch's global queues, and a `concurrentPerform` called from a task deadlocked in tests
 /// (its helpers waited for the very pool threads it blocked). Dedicated threads depend on
 /// neither, whoever calls.
+///
+/// Why not the engine's `BoundedPipeline`: its callers await, and the cipher runs inside
+/// synchronous calls (`ArchiveSink.write` from the ordered writer, `ArchiveByteSource.read` from
+/// the gzip member reader), which hand bytes over in order and cannot suspend. The lanes are
+/// short (a batch of 32 chunks takes about a millisecond) and run beside the deflate or inflate
+/// jobs already in flight in that pipeline.
 enum ParallelChunks {
     /// One lane per core.
     static let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
