@@ -2,8 +2,9 @@
 # Measures what age encryption costs: backup and restore with and without --recipient, and
 # `sindri backup -o - | age -r` as the peer, side by side on the same generated tree, in one run.
 #
-#   round-robin for --runs rounds; before each command the page cache is dropped and its input
-#   read once (root), and each runs at nice -19 in its own autogroup (see measure()):
+#   round-robin for --runs rounds (plain and encrypted swap places in even rounds); before each
+#   command the page cache is dropped and its input read once (root), and each runs at nice -19
+#   in its own autogroup (see measure()):
 #     sindri backup -o plain.tar.gz                      (no encryption)
 #     sindri backup -o enc.tar.gz.age --recipient R      (sindri's encryption)
 #     sindri backup -o - | age -r R > peer.tar.gz.age    (the stock age tool as the peer)
@@ -74,12 +75,16 @@ measure() {
 restore_into() {  # home, archive, extra options
   echo "mkdir '$homes/$1' && '$bin/sindri' restore '$2' --home '$homes/$1' --no-interactive $3"
 }
+backup_plain() { measure "backup" "$tree" "'$bin/sindri' backup --home '$tree' -p full -o '$work/plain.tar.gz' -q"; }
+backup_encrypted() { measure "backup --recipient" "$tree" "'$bin/sindri' backup --home '$tree' -p full -o '$work/enc.tar.gz.age' --recipient '$recipient' -q"; }
+restore_plain() { measure "restore" "$work/plain.tar.gz" "$(restore_into "plain-$round" "$work/plain.tar.gz" "")"; }
+restore_encrypted() { measure "restore --identity" "$work/enc.tar.gz.age" "$(restore_into "enc-$round" "$work/enc.tar.gz.age" "--identity '$key'")"; }
 for round in $(seq 1 "$runs"); do
-  measure "backup" "$tree" "'$bin/sindri' backup --home '$tree' -p full -o '$work/plain.tar.gz' -q"
-  measure "backup --recipient" "$tree" "'$bin/sindri' backup --home '$tree' -p full -o '$work/enc.tar.gz.age' --recipient '$recipient' -q"
+  # Plain first in odd rounds, encrypted first in even ones: whatever the position in a round
+  # costs (the command before it, the machine's drift) falls on both alike.
+  if [ $((round % 2)) -eq 1 ]; then backup_plain; backup_encrypted; else backup_encrypted; backup_plain; fi
   measure "backup -o - | age -r" "$tree" "'$bin/sindri' backup --home '$tree' -p full -o - -q | age -r '$recipient' > '$work/peer.tar.gz.age'"
-  measure "restore" "$work/plain.tar.gz" "$(restore_into "plain-$round" "$work/plain.tar.gz" "")"
-  measure "restore --identity" "$work/enc.tar.gz.age" "$(restore_into "enc-$round" "$work/enc.tar.gz.age" "--identity '$key'")"
+  if [ $((round % 2)) -eq 1 ]; then restore_plain; restore_encrypted; else restore_encrypted; restore_plain; fi
   measure "age -d | restore -" "$work/peer.tar.gz.age" "mkdir '$homes/peer-$round' && age -d -i '$key' '$work/peer.tar.gz.age' | '$bin/sindri' restore - --home '$homes/peer-$round' --no-interactive"
 done
 ls -l "$work/plain.tar.gz" "$work/enc.tar.gz.age" "$work/peer.tar.gz.age" >&2
