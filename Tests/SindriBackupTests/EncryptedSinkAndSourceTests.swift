@@ -1,5 +1,6 @@
 import Foundation
 import SindriAge
+import SindriSystem
 import Testing
 
 @testable import SindriBackup
@@ -112,6 +113,50 @@ import Testing
     func aStreamIsSealedInOrderAndOpensWithSmallReads(dataSize: Int) throws {
         let (sink, plaintext, identity) = try Self.encrypt(dataSize: dataSize, manifestSize: 1100, canReplaceStart: false)
         #expect(try Self.decrypt(sink.bytes, identity: identity, step: 4097) == plaintext)
+    }
+
+    /// Pieces that top a chunk up, exact chunk multiples, and pieces large enough to be sealed
+    /// on several lanes: the file is byte for byte the whole plaintext sealed in one go, so
+    /// every chunk got its own index and only the last one the last-chunk flag.
+    @Test(arguments: [[1, 65_535, 2_000_000, 65_536, 3], [1_048_576, 1_048_576], [131_072 * 5 + 7], [65_536]])
+    func writesOfAnySizeGiveTheFileOfOneSeal(pieces: [Int]) throws {
+        let identity = AgeX25519Identity()
+        let encryptor = try AgeEncryptor(recipients: [identity.recipient])
+        let inner = MemorySink(canReplaceStart: false)
+        let sink = EncryptingArchiveSink(inner: inner, encryptor: encryptor)
+        let plaintext = Self.pattern(pieces.reduce(0, +), seed: 5)
+        var offset = 0
+        for piece in pieces {
+            try sink.write(Array(plaintext[offset..<(offset + piece)]), isData: true)
+            offset += piece
+        }
+        _ = try sink.commit(replacingStartWith: nil)
+        let whole = plaintext.withUnsafeBytes { encryptor.cipher.sealChunks($0, firstIndex: 0, endsPayload: true) }
+        #expect(inner.bytes == encryptor.prefix + whole)
+        #expect(try Self.decrypt(inner.bytes, identity: identity, step: 1 << 20) == plaintext)
+    }
+
+    /// A batch of chunks is opened on several lanes into one buffer: a changed byte in any
+    /// chunk of it (here the first lane's or the second's) refuses the whole batch, and no
+    /// byte of it is handed out, while the batches before it were.
+    @Test(arguments: [(3, 0), (20, 0), (40, 32 * 65_536)])
+    func aChangedChunkRefusesItsWholeBatch(chunk: Int, delivered: Int) throws {
+        let identity = AgeX25519Identity()
+        let encryptor = try AgeEncryptor(recipients: [identity.recipient])
+        let plaintext = Self.pattern(45 * 65_536 + 100, seed: 7)
+        var file = encryptor.prefix + plaintext.withUnsafeBytes { encryptor.cipher.sealChunks($0, firstIndex: 0, endsPayload: true) }
+        file[encryptor.fileOffset(ofChunk: chunk) + 1000] ^= 0x01
+        let source = try EncryptedArchives.open(
+            MemorySource(file, step: 100_000), keys: ArchiveDecryptionKeys(identities: [identity]))
+        var out: [UInt8] = []
+        #expect(throws: SindriError.self) {
+            while try source.read(upTo: 50_000, appendingTo: &out) > 0 {}
+        }
+        #expect(out.count == delivered)
+        #expect(out == Array(plaintext.prefix(delivered)))
+        // Reading on after the failure repeats it: the refused batch is never handed out.
+        #expect(throws: SindriError.self) { _ = try source.read(upTo: 50_000, appendingTo: &out) }
+        #expect(out.count == delivered)
     }
 
     @Test func aPlainArchiveIsHandedOutUnchanged() throws {

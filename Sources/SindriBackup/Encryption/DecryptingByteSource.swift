@@ -24,9 +24,14 @@ final class DecryptingByteSource: ArchiveByteSource {
     private var sealed: [UInt8]
     private var innerEnded = false
     private var nextChunk: UInt64 = 0
+    /// The opened batch: its first `plaintextCount` bytes, delivered from `plaintextOffset`.
     private var plaintext: [UInt8] = []
+    private var plaintextCount = 0
     private var plaintextOffset = 0
     private var finished = false
+    /// The failure of a batch: every later read repeats it (the batch's plaintext, partly
+    /// written, is never delivered).
+    private var failure: SindriError?
 
     /// - Parameters:
     ///   - afterPrefix: bytes already read from `inner` past the header and payload nonce.
@@ -46,11 +51,12 @@ final class DecryptingByteSource: ArchiveByteSource {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if buffer.isEmpty { return 0 }
-        while plaintextOffset == plaintext.count {
+        if let failure { throw failure }
+        while plaintextOffset == plaintextCount {
             if finished { return 0 }
             try openNextBatch()
         }
-        let count = min(buffer.count, plaintext.count - plaintextOffset)
+        let count = min(buffer.count, plaintextCount - plaintextOffset)
         plaintext.withUnsafeBytes { raw in
             buffer.baseAddress!.copyMemory(from: raw.baseAddress! + plaintextOffset, byteCount: count)
         }
@@ -60,6 +66,9 @@ final class DecryptingByteSource: ArchiveByteSource {
 
     /// Reads up to a batch of chunks plus one byte (so a full chunk is known not to be the
     /// last), opens them in parallel and makes their plaintext the next to deliver.
+    ///
+    /// Both buffers are reused from batch to batch: the chunks are opened straight into
+    /// `plaintext`, and only the sealed bytes past the batch (less than a chunk) move.
     private func openNextBatch() throws {
         let sealedChunk = AgePayloadCipher.sealedChunkSize
         let wanted = Self.batchChunks * sealedChunk + 1
@@ -77,52 +86,29 @@ final class DecryptingByteSource: ArchiveByteSource {
         } else {
             count = (sealed.count - 1) / sealedChunk * sealedChunk
         }
-        plaintext = try open(count: count, endsPayload: innerEnded)
-        plaintextOffset = 0
-        sealed.removeFirst(count)
-    }
-
-    private func open(count: Int, endsPayload: Bool) throws -> [UInt8] {
-        let sealedChunk = AgePayloadCipher.sealedChunkSize
-        let chunks = (count + sealedChunk - 1) / sealedChunk
         let first = nextChunk
-        nextChunk += UInt64(chunks)
-        let lanes = min(ParallelChunks.lanes, chunks / ParallelChunks.minimumChunksPerLane)
+        nextChunk += UInt64((count + sealedChunk - 1) / sealedChunk)
+        if plaintext.count < count {
+            plaintext = [UInt8](repeating: 0, count: max(count, Self.batchChunks * AgePayloadCipher.chunkSize))
+        }
         let cipher = self.cipher
-        let input = sealed
-        @Sendable func run(_ range: Range<Int>) -> Result<[UInt8], AgeError> {
-            var output: [UInt8] = []
-            output.reserveCapacity(range.count * AgePayloadCipher.chunkSize)
-            let start = range.lowerBound * sealedChunk
-            let end = min(range.upperBound * sealedChunk, count)
-            let isFinal = end == count && endsPayload
-            return input.withUnsafeBytes { raw in
-                Result { () throws(AgeError) -> [UInt8] in
-                    try cipher.openChunks(
-                        UnsafeRawBufferPointer(rebasing: raw[start..<end]), firstIndex: first + UInt64(range.lowerBound),
-                        endsPayload: isFinal, into: &output)
-                    return output
+        let endsPayload = innerEnded
+        let result = sealed.withUnsafeBytes { input in
+            plaintext.withUnsafeMutableBytes { output in
+                Result { () throws(AgeError) in
+                    try ParallelChunks.open(UnsafeRawBufferPointer(rebasing: input[..<count]), firstIndex: first,
+                                            endsPayload: endsPayload, into: output, cipher: cipher)
                 }
             }
         }
-        let results: [Result<[UInt8], AgeError>]
-        if lanes < 2 {
-            results = [run(0..<chunks)]
-        } else {
-            let perLane = (chunks + lanes - 1) / lanes
-            results = ParallelChunks.map(lanes) { lane in
-                let range = min(lane * perLane, chunks)..<min((lane + 1) * perLane, chunks)
-                return range.isEmpty ? .success([]) : run(range)
-            }
+        switch result {
+        case .success(let size): plaintextCount = size
+        case .failure(let error):
+            let failure = EncryptedArchives.error(error, name: name)
+            self.failure = failure
+            throw failure
         }
-        var plaintext: [UInt8] = []
-        plaintext.reserveCapacity(count)
-        for result in results {
-            switch result {
-            case .success(let bytes): plaintext += bytes
-            case .failure(let error): throw EncryptedArchives.error(error, name: name)
-            }
-        }
-        return plaintext
+        plaintextOffset = 0
+        sealed.removeFirst(count)
     }
 }

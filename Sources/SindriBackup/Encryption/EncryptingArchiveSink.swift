@@ -60,14 +60,36 @@ final class EncryptingArchiveSink: ArchiveSink, @unchecked Sendable {
             rest = rest.dropFirst(taken)
         }
         if rest.isEmpty { return }
-        pending += rest
-        // Seal every full chunk that has data after it: none of them can be the last.
-        let ready = (pending.count - 1) / chunk
-        if ready == 0 { return }
+        // Top `pending` up to a whole chunk; sealed only once more data follows it (it may be
+        // the last).
+        let topUp = min(chunk - pending.count, rest.count)
+        pending += rest.prefix(topUp)
+        rest = rest.dropFirst(topUp)
+        if rest.isEmpty { return }
+        // `pending` is a full chunk with data after it, and so is every full chunk of `rest`
+        // but the one that ends it: sealed straight from the caller's bytes into one output.
         try writeStartIfNeeded()
-        let sealed = Self.seal(pending, count: ready * chunk, firstIndex: nextChunk, endsPayload: false, cipher: encryptor.cipher)
-        pending.removeFirst(ready * chunk)
-        nextChunk += UInt64(ready)
+        let direct = (rest.count - 1) / chunk * chunk
+        let sealedChunk = AgePayloadCipher.sealedChunkSize
+        let cipher = encryptor.cipher
+        let first = nextChunk
+        let size = (1 + direct / chunk) * sealedChunk
+        let sealed = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            pending.withUnsafeBytes {
+                cipher.sealChunk($0, index: first, isLast: false, into: UnsafeMutableRawBufferPointer(rebasing: output[..<sealedChunk]))
+            }
+            if direct > 0 {
+                rest.withUnsafeBytes {
+                    ParallelChunks.seal(UnsafeRawBufferPointer(rebasing: $0[..<direct]), firstIndex: first + 1, endsPayload: false,
+                                        into: UnsafeMutableRawBufferPointer(rebasing: output[sealedChunk...]), cipher: cipher)
+                }
+            }
+            count = size
+        }
+        nextChunk += 1 + UInt64(direct / chunk)
+        pending.removeAll(keepingCapacity: true)
+        pending += rest.dropFirst(direct)
         try inner.write(sealed, isData: false)
     }
 
@@ -112,118 +134,18 @@ final class EncryptingArchiveSink: ArchiveSink, @unchecked Sendable {
         inner.abort()
     }
 
-    /// Seals the first `count` bytes of `plaintext` as chunks `firstIndex...`, spreading runs of
-    /// chunks over the cores (each chunk is independent).
+    /// Seals the first `count` bytes of `plaintext` as chunks `firstIndex...` into a new array,
+    /// spreading runs of chunks over the cores (each chunk is independent).
     static func seal(
         _ plaintext: [UInt8], count: Int, firstIndex: UInt64, endsPayload: Bool, cipher: AgePayloadCipher
     ) -> [UInt8] {
-        let chunk = AgePayloadCipher.chunkSize
-        let chunks = max(1, (count + chunk - 1) / chunk)
-        let lanes = min(ParallelChunks.lanes, chunks / ParallelChunks.minimumChunksPerLane)
-        if lanes < 2 {
-            return plaintext.withUnsafeBytes { raw in
-                cipher.sealChunks(UnsafeRawBufferPointer(rebasing: raw[..<count]), firstIndex: firstIndex, endsPayload: endsPayload)
+        let size = AgePayloadCipher.sealedSize(plaintextSize: count)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, written in
+            plaintext.withUnsafeBytes { raw in
+                ParallelChunks.seal(UnsafeRawBufferPointer(rebasing: raw[..<count]), firstIndex: firstIndex, endsPayload: endsPayload,
+                                    into: UnsafeMutableRawBufferPointer(buffer), cipher: cipher)
             }
+            written = size
         }
-        let perLane = (chunks + lanes - 1) / lanes
-        let pieces = ParallelChunks.map(lanes) { lane -> [UInt8] in
-            let first = lane * perLane
-            let end = min((first + perLane) * chunk, count)
-            if first * chunk >= end { return [] }
-            return plaintext.withUnsafeBytes { raw in
-                cipher.sealChunks(
-                    UnsafeRawBufferPointer(rebasing: raw[(first * chunk)..<end]), firstIndex: firstIndex + UInt64(first),
-                    endsPayload: endsPayload && end == count)
-            }
-        }
-        return Array(pieces.joined())
-    }
-}
-
-/// Running independent chunk work on all cores: lane 0 on the calling thread, the others on
-/// threads of our own.
-///
-/// Why not `DispatchQueue.concurrentPerform`: on Linux, Swift's cooperative pool runs on
-/// Dispatch's global queues, and a `concurrentPerform` called from a task deadlocked in tests
-/// (its helpers waited for the very pool threads it blocked). Dedicated threads depend on
-/// neither, whoever calls.
-enum ParallelChunks {
-    /// One lane per core.
-    static let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Below this many chunks per lane, the hand-off costs more than it saves.
-    static let minimumChunksPerLane = 4
-
-    /// `body(0..<count)`, concurrently, results in lane order.
-    static func map<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
-        let results = LaneResults<T>(count: count)
-        for lane in 1..<max(1, count) {
-            ChunkLaneThreads.shared.submit { results.set(lane, body(lane)) }
-        }
-        results.set(0, body(0))
-        return results.waitForAll()
-    }
-}
-
-/// Long-lived threads that run chunk jobs (pure computation, no blocking call), shared by every
-/// encrypting sink and decrypting source of the process.
-// @unchecked: `jobs` is only touched while holding `condition`.
-final class ChunkLaneThreads: @unchecked Sendable {
-    static let shared = ChunkLaneThreads(count: max(1, ParallelChunks.lanes - 1))
-
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-
-    init(count: Int) {
-        for index in 0..<count {
-            // The threads hold the pool: both live until the process exits.
-            let thread = Thread { self.runJobs() }
-            thread.name = "sindri-chunks-\(index)"
-            thread.start()
-        }
-    }
-
-    func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func runJobs() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job()
-        }
-    }
-}
-
-/// The results of `ParallelChunks.map`, one slot per lane, each set once.
-// @unchecked: `slots` and `remaining` are only touched while holding `condition`.
-private final class LaneResults<T: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var slots: [T?]
-    private var remaining: Int
-
-    init(count: Int) {
-        slots = [T?](repeating: nil, count: count)
-        remaining = count
-    }
-
-    func set(_ lane: Int, _ value: T) {
-        condition.lock()
-        slots[lane] = value
-        remaining -= 1
-        if remaining == 0 { condition.broadcast() }
-        condition.unlock()
-    }
-
-    func waitForAll() -> [T] {
-        condition.lock()
-        defer { condition.unlock() }
-        while remaining > 0 { condition.wait() }
-        return slots.map { $0! }
     }
 }
