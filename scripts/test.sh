@@ -11,5 +11,5 @@ s3_dir="$(mktemp -d "${TMPDIR:-/tmp}/sindri-s3-test.XXXXXX")"
 trap 'bash "$here/scripts/s3-test-server.sh" stop "$s3_dir"; rm -rf "$s3_dir"' EXIT
 eval "$(bash "$here/scripts/s3-test-server.sh" start "$s3_dir")"
 swift test
-# Each fuzz target 20 s over a copy of its seed corpus, after a sanitizer build of Fuzz/ (scripts/fuzz.sh).
-bash "$here/scripts/fuzz.sh" "${SINDRI_FUZZ_SECONDS:-20}"
+# Each fuzz target 10 s over a copy of its seed corpus, after a sanitizer build of Fuzz/ (scripts/fuzz.sh).
+bash "$here/scripts/fuzz.sh" "${SINDRI_FUZZ_SECONDS:-10}"
