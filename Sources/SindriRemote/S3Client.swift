@@ -175,7 +175,12 @@ public final class S3Client: Sendable {
     func holdsCompletedUpload(_ location: S3Location, parts: [(number: Int, etag: String)]) async throws -> Bool {
         guard let expected = Self.multipartETag(parts.sorted(by: { $0.number < $1.number }).map(\.etag)),
               let info = try await headObject(location), let etag = info.etag else { return false }
-        return etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == expected
+        return Self.bareETag(etag) == expected
+    }
+
+    /// An ETag as compared here: without the quotes the header carries, lower-case.
+    static func bareETag(_ etag: String) -> String {
+        etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
     }
 
     /// S3's ETag of a multipart object made of parts with these ETags, or nil when one of them
@@ -183,7 +188,7 @@ public final class S3Client: Sendable {
     static func multipartETag(_ partETags: [String]) -> String? {
         var digests: [UInt8] = []
         for etag in partETags {
-            let hex = Array(etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased().utf8)
+            let hex = Array(bareETag(etag).utf8)
             guard hex.count == 32 else { return nil }
             for index in stride(from: 0, to: 32, by: 2) {
                 guard let byte = UInt8(String(decoding: hex[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
