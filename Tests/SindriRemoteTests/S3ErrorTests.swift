@@ -79,7 +79,7 @@ struct S3ErrorTests {
         #expect(objects.count == 2 && objects[1] == objects[0] + ".sha256", "\(objects)")
         #expect(try AWSCLI.uploads(server, prefix: prefix).isEmpty)
         guard let archive = objects.first else { return }
-        // The stored object is whole: verify reads it through and checks it against its sidecar.
+        // The stored object is whole: verify reads it through and checks every member against the archive's checksums.
         let verify = try RemoteCLI.run(["verify", "s3://\(server.bucket)/\(archive)", "--progress", "never"], server: server)
         #expect(verify.status == 0, "\(verify.stderr)")
     }
